@@ -1,0 +1,385 @@
+import { openConnection, type Subscription } from './connection/gateway.js';
+import { Supervisor, type SupervisorSettings } from './connection/supervisor.js';
+import type { StreamConnection } from './connection/connection.js';
+import { assertSecureUrl } from './connection/transport.js';
+import { ClientStoppedError, DingTalkStreamError } from './errors.js';
+import { createLogger, Redactor, type Logger, type LogLevel } from './logger.js';
+import { globalPlatform, type Platform } from './platform.js';
+import { DedupWindow } from './dispatch/dedup.js';
+import { Limiter } from './dispatch/limiter.js';
+import { Router, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters } from './dispatch/router.js';
+import { VERSION } from './version.js';
+
+/**
+ * App credentials: the AppKey/AppSecret (or SuiteKey/SuiteSecret) from the developer
+ * console. The secret is hidden from `JSON.stringify` and `console.log`.
+ *
+ * @example
+ * ```ts
+ * const client = new DingTalkStreamClient(new Credential(process.env.CLIENT_ID!, process.env.CLIENT_SECRET!));
+ * ```
+ */
+export class Credential {
+  readonly clientId: string;
+  declare readonly clientSecret: string;
+  constructor(clientId: string, clientSecret: string) {
+    this.clientId = clientId;
+    Object.defineProperty(this, 'clientSecret', { value: clientSecret, enumerable: false });
+  }
+  toJSON(): { clientId: string } {
+    return { clientId: this.clientId };
+  }
+}
+
+/**
+ * Options of {@link DingTalkStreamClient}. Only `clientId` and `clientSecret` are required;
+ * the defaults suit production (see {@link DEFAULTS}).
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = { clientId, clientSecret, openApiHost: 'https://api.dingtalk.io', logLevel: 'debug' };
+ * ```
+ */
+export interface ClientOptions extends Partial<Settings> {
+  clientId: string;
+  clientSecret: string;
+  /** Where to open connections; `https://api.dingtalk.io` overseas. */
+  openApiHost?: string;
+  /** Console-shaped logger (default `console`); it never receives a secret or ticket. */
+  logger?: Logger;
+  logLevel?: LogLevel;
+  /** Aborting it stops the client, like `stop()`. */
+  signal?: AbortSignal;
+  /** Runtime glue; adapters set it, tests may override it. */
+  platform?: Platform;
+  /** Appended to the `ua` sent to the gateway, e.g. `my-bot/1.2`. */
+  ua?: string;
+}
+
+/**
+ * Production defaults, in one place.
+ * - `openTimeoutMs` 10 s: the open call is a small POST; py uses 10 s, go 5 s.
+ * - `handshakeTimeoutMs` 10 s: a TLS WebSocket handshake well within the ticket's 90 s life.
+ * - `idleTimeoutMs` 90 s: above the 60–120 s the Java/Go SDKs allow a silent socket; a
+ *   false alarm only costs one make-before-break rotation.
+ * - `drainTimeoutMs` 15 s: the server closes a `disconnect`ed socket after ~10 s.
+ * - backoff 1 s base, 60 s cap, full jitter; the counter resets after 30 s of stable uptime.
+ * - `handlerTimeoutMs` 45 s: acks go out before the gateway's ~60 s redelivery.
+ * - dedup 10 min / 10 000 ids: covers redeliveries (~60 s) with a wide margin.
+ *
+ * @example
+ * ```ts
+ * new DingTalkStreamClient({ clientId, clientSecret, idleTimeoutMs: DEFAULTS.idleTimeoutMs * 2 });
+ * ```
+ */
+export const DEFAULTS = {
+  openApiHost: 'https://api.dingtalk.com',
+  openTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 90_000,
+  drainTimeoutMs: 15_000,
+  clockJumpMs: 60_000,
+  connectionTtlMs: 0,
+  connections: 1,
+  backoffBaseMs: 1_000,
+  backoffCapMs: 60_000,
+  stableAfterMs: 30_000,
+  maxConcurrency: 64,
+  maxQueue: 2_048,
+  handlerTimeoutMs: 45_000,
+  dedupTtlMs: 10 * 60_000,
+  dedupMaxEntries: 10_000,
+} as const satisfies Record<string, number | string>;
+
+/**
+ * The tunable numbers and the host, with the types of {@link DEFAULTS} widened.
+ *
+ * @example
+ * ```ts
+ * const s: Settings = { ...DEFAULTS, idleTimeoutMs: 120_000 };
+ * ```
+ */
+export type Settings = { [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] extends number ? number : string };
+
+/**
+ * Where the client is in its life:
+ * `idle` → `connecting` → `open` ⇄ `reconnecting` → `stopping` → `stopped`, or `failed`
+ * after an error retrying cannot fix (bad credentials).
+ */
+export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * A snapshot from {@link DingTalkStreamClient.status}.
+ *
+ * @example
+ * ```ts
+ * const { state, connections, counters } = client.status();
+ * ```
+ */
+export interface ClientStatus {
+  state: ClientState;
+  /** Wall-clock ms of the latest successful open, or `null`. */
+  connectedAt: number | null;
+  reconnectAttempts: number;
+  connections: { open: number; draining: number; peak: number };
+  inFlight: number;
+  queued: number;
+  counters: RouterCounters;
+  lastError: { code: string; message: string } | null;
+}
+
+/**
+ * Lifecycle events: `connecting`, `open`, `reconnecting`, `close` and `error`, each a
+ * `CustomEvent` whose `detail` says more (`error`'s detail is a {@link DingTalkStreamError}).
+ */
+export type ClientEventName = 'connecting' | 'open' | 'reconnecting' | 'close' | 'error';
+
+/**
+ * The DingTalk Stream Mode client. Register handlers, `start()`, and it keeps one (or
+ * `connections`) live WebSocket to the gateway, acks every message from its handler's
+ * result, dedups redeliveries and reconnects until `stop()`.
+ *
+ * @example
+ * ```ts
+ * import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
+ * const client = new DingTalkStreamClient({ clientId, clientSecret });
+ * client.registerCallbackHandler(TOPIC_ROBOT, async (msg) => { console.log(msg.data); });
+ * await client.start();
+ * ```
+ */
+export class DingTalkStreamClient extends EventTarget {
+  readonly clientId: string;
+  readonly settings: Readonly<Settings>;
+  /** Logger with secrets scrubbed, for helpers built on this client. */
+  readonly logger: Logger;
+  /** Scrubs known secrets from text; helpers register tokens here. */
+  readonly redactor = new Redactor();
+  readonly platform: Platform;
+  protected readonly dedup: DedupWindow;
+  private readonly clientSecret: string;
+  private readonly router: Router;
+  private readonly limiter: Limiter;
+  private readonly supervisor: Supervisor;
+  private readonly uaSuffix: string;
+  private state: ClientState = 'idle';
+  private connectedAt: number | null = null;
+  private lastError: DingTalkStreamError | null = null;
+  private controller: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private firstOpen: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private stopped: { resolve: () => void; reject: (e: unknown) => void; promise: Promise<void> } | undefined;
+
+  constructor(options: ClientOptions | Credential) {
+    super();
+    const opts = options as ClientOptions;
+    if (!opts.clientId || !opts.clientSecret) {
+      throw new DingTalkStreamError('CONFIG', 'clientId and clientSecret are required (the AppKey and AppSecret of your DingTalk app).');
+    }
+    this.clientId = opts.clientId;
+    this.clientSecret = opts.clientSecret;
+    const settings = { ...DEFAULTS } as Settings;
+    for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
+      if (opts[key] !== undefined) (settings as Record<string, unknown>)[key] = opts[key];
+    }
+    this.settings = settings;
+    assertSecureUrl(this.settings.openApiHost);
+    this.redactor.add(opts.clientSecret);
+    this.logger = createLogger(opts.logger === undefined ? console : opts.logger, opts.logLevel ?? 'info', this.redactor);
+    this.platform = opts.platform ?? globalPlatform();
+    this.uaSuffix = opts.ua ? ` ${opts.ua}` : '';
+    this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
+    this.limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue);
+    this.router = new Router(this.dedup, this.limiter, this.logger, {
+      onDisconnect: (target) => this.supervisor.retire(target as StreamConnection, 'disconnect'),
+      onError: (error) => this.emit('error', error),
+    }, this.settings.handlerTimeoutMs);
+    this.supervisor = new Supervisor(this.platform, this.settings as SupervisorSettings, {
+      getEndpoint: (signal) =>
+        openConnection(this.platform, {
+          openApiHost: this.settings.openApiHost,
+          clientId: this.clientId,
+          clientSecret: this.clientSecret,
+          subscriptions: this.subscriptions(),
+          ua: `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${this.uaSuffix}`,
+        }, this.settings.openTimeoutMs, signal),
+      onMessage: (conn, text) => this.router.handle(conn, text),
+      onState: (event, detail) => this.onSupervisorState(event, detail),
+      onFatal: (error) => this.fail(error),
+      onError: (error) => {
+        this.lastError = error;
+        this.emit('error', error);
+      },
+    }, this.logger, this.redactor);
+    opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /**
+   * Handles CALLBACK frames of `topic` (e.g. {@link TOPIC_ROBOT}). The handler's return
+   * value becomes the ack's `response`. Registering while running re-subscribes without a gap.
+   *
+   * @example
+   * ```ts
+   * client.registerCallbackHandler(TOPIC_CARD, async (msg) => ({ cardData: { cardParamMap: { status: 'done' } } }));
+   * ```
+   */
+  registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
+    this.router.register(topic, handler as CallbackHandler, options);
+    this.resubscribe();
+    return this;
+  }
+
+  /**
+   * Handles every EVENT (the event kinds are chosen in the developer console). Return
+   * `'LATER'` or throw to have the gateway redeliver.
+   *
+   * @example
+   * ```ts
+   * client.registerAllEventHandler(async (event) => { console.log(event.headers.eventType); return 'SUCCESS'; });
+   * ```
+   */
+  registerAllEventHandler<T = any>(handler: EventHandler<T>, options?: HandlerOptions): this {
+    this.router.register(undefined, handler as EventHandler, options);
+    this.resubscribe();
+    return this;
+  }
+
+  /**
+   * Connects, and resolves once the first connection is open. It keeps reconnecting until
+   * {@link stop}; it rejects if the credentials are refused or the client is stopped first.
+   *
+   * @example
+   * ```ts
+   * await client.start();
+   * console.log(client.status().state); // 'open'
+   * ```
+   */
+  start(): Promise<void> {
+    if (this.controller && !this.controller.signal.aborted) {
+      return this.state === 'open' ? Promise.resolve() : this.waitFirstOpen();
+    }
+    const controller = (this.controller = new AbortController());
+    this.lastError = null;
+    this.state = 'connecting';
+    let resolveStopped!: () => void;
+    let rejectStopped!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => ((resolveStopped = res), (rejectStopped = rej)));
+    promise.catch(() => {});
+    this.stopped = { resolve: resolveStopped, reject: rejectStopped, promise };
+    const first = this.waitFirstOpen();
+    this.running = this.supervisor.run(controller.signal, () => this.firstOpen?.resolve());
+    return first;
+  }
+
+  /**
+   * Like Python's `start_forever()`: starts and resolves only when the client is stopped
+   * (by `stop()` or the `signal`); rejects on an unrecoverable error such as bad credentials.
+   *
+   * @example
+   * ```ts
+   * await client.startForever();
+   * ```
+   */
+  async startForever(): Promise<void> {
+    await this.start();
+    await this.stopped?.promise;
+  }
+
+  /**
+   * Stops for good: aborts every wait, closes every socket, clears every timer. Resolves
+   * when all of that is done, so a Node process can then exit by itself.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGINT', () => client.stop());
+   * ```
+   */
+  async stop(): Promise<void> {
+    if (!this.controller) return;
+    if (!this.controller.signal.aborted) {
+      if (this.state !== 'failed') this.state = 'stopping';
+      this.controller.abort();
+      this.firstOpen?.reject(new ClientStoppedError());
+    }
+    await this.running;
+    if (this.state !== 'failed') {
+      this.state = 'stopped';
+      this.stopped?.resolve();
+    }
+  }
+
+  /**
+   * A snapshot of the client: state, connections, counters. Contains no secret.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => console.log(client.status()), 60_000);
+   * ```
+   */
+  status(): ClientStatus {
+    return {
+      state: this.state,
+      connectedAt: this.connectedAt,
+      reconnectAttempts: this.supervisor.attempts,
+      connections: this.supervisor.connections,
+      inFlight: this.limiter.active,
+      queued: this.limiter.queued,
+      counters: { ...this.router.counters },
+      lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
+    };
+  }
+
+  /** The subscriptions sent with every open call, derived from the registrations. */
+  subscriptions(): Subscription[] {
+    const subs: Subscription[] = [];
+    if (this.router.event) subs.push({ type: 'EVENT', topic: '*' });
+    for (const topic of this.router.callbacks.keys()) subs.push({ type: 'CALLBACK', topic });
+    return subs;
+  }
+
+  private resubscribe(): void {
+    if (this.state === 'open' || this.state === 'reconnecting') this.supervisor.rotateAll('resubscribe');
+  }
+
+  private waitFirstOpen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const prev = this.firstOpen;
+      this.firstOpen = {
+        resolve: () => {
+          prev?.resolve();
+          resolve();
+        },
+        reject: (e) => {
+          prev?.reject(e);
+          reject(e);
+        },
+      };
+    });
+  }
+
+  private onSupervisorState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void {
+    const stopping = this.controller?.signal.aborted;
+    if (!stopping) {
+      if (event === 'open') {
+        this.state = 'open';
+        this.connectedAt = Date.now();
+        this.logger.info(`connected (connection #${String(detail.connectionId)})`);
+      } else if (event === 'reconnecting' && this.supervisor.connections.open === 0) this.state = 'reconnecting';
+      else if (event === 'close' && this.state === 'open' && this.supervisor.connections.open === 0) this.state = 'reconnecting';
+    }
+    this.emit(event, detail);
+  }
+
+  private fail(error: DingTalkStreamError): void {
+    this.lastError = error;
+    this.state = 'failed';
+    this.logger.error(error.message);
+    this.emit('error', error);
+    this.firstOpen?.reject(error);
+    this.stopped?.reject(error);
+    this.controller?.abort();
+  }
+
+  private emit(type: ClientEventName, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,63 @@
+import { ClientStoppedError, GatewayError } from '../errors.js';
+
+/**
+ * Waits `ms`, or rejects with {@link ClientStoppedError} as soon as `signal` aborts. The
+ * timer is always cleared, so a stopped client leaves nothing on the event loop.
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new ClientStoppedError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new ClientStoppedError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A child signal that aborts when `parent` does or after `ms`, whichever comes first;
+ * `done()` releases the timer and the listener. `timedOut()` tells the two apart.
+ */
+export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void; timedOut: () => boolean } {
+  const controller = new AbortController();
+  let expired = false;
+  const onAbort = () => controller.abort(parent.reason);
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new GatewayError('TIMEOUT', `timed out after ${ms} ms`));
+  }, ms);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onAbort);
+    },
+    timedOut: () => expired,
+  };
+}
+
+/** Settles with `promise`, or rejects with {@link ClientStoppedError} when `signal` aborts first. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ClientStoppedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new ClientStoppedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

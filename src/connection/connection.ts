@@ -1,0 +1,191 @@
+import type { Logger } from '../logger.js';
+import type { Platform, SocketLike } from '../platform.js';
+
+/**
+ * The life of one socket:
+ * `connecting` → `open` → (`draining`) → `closed`. `draining` means a replacement is being
+ * (or has been) opened: the socket still receives frames and sends their acks until the
+ * server closes it or the drain timeout does. Every path out ends in {@link StreamConnection.close},
+ * the one teardown.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'draining' | 'closed';
+
+/** Why a connection should be replaced while it still works (make-before-break). */
+export type RetireReason = 'disconnect' | 'idle' | 'ttl' | 'clock-jump' | 'resubscribe';
+
+/** Knobs and callbacks of one connection, all supplied by the supervisor. */
+export interface ConnectionOptions {
+  platform: Platform;
+  url: string;
+  id: number;
+  logger: Logger;
+  /** No frame for this long while open → ask to be retired (zombie suspicion). */
+  idleTimeoutMs: number;
+  /** A wall clock that moved this much more than the monotonic clock → liveness check. */
+  clockJumpMs: number;
+  /** Proactive rotation after this long open; 0 = never. */
+  ttlMs: number;
+  onMessage(conn: StreamConnection, text: unknown): void;
+  onRetire(conn: StreamConnection, reason: RetireReason): void;
+  onClosed(conn: StreamConnection, code: number, reason: string): void;
+}
+
+const OPEN = 1;
+
+/**
+ * One WebSocket to the gateway: opening, the idle watchdog, the time-to-live, draining
+ * and the single teardown path. It knows nothing about reconnecting; the supervisor does.
+ */
+export class StreamConnection {
+  state: ConnectionState = 'connecting';
+  readonly id: number;
+  /** Resolves when the socket opens; rejects if it closes or errors first. */
+  readonly opened: Promise<void>;
+  /** Resolves once the socket is closed and every timer of this connection is cleared. */
+  readonly closed: Promise<void>;
+  openedAt = 0;
+  private readonly socket: SocketLike;
+  private lastFrameAt = performance.now();
+  private lastWall = Date.now();
+  private lastMono = performance.now();
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private ttlTimer: ReturnType<typeof setTimeout> | undefined;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private killTimer: ReturnType<typeof setTimeout> | undefined;
+  private settleOpen!: { resolve: () => void; reject: (e: Error) => void };
+  private resolveClosed!: () => void;
+  private closeInfo: { code: number; reason: string } | undefined;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.id = options.id;
+    this.opened = new Promise((resolve, reject) => (this.settleOpen = { resolve, reject }));
+    this.opened.catch(() => {}); // observed by the supervisor; never an unhandled rejection
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.socket = new options.platform.WebSocket(options.url);
+    this.socket.addEventListener('open', this.onOpen);
+    this.socket.addEventListener('message', this.onMessage);
+    this.socket.addEventListener('close', this.onClose);
+    this.socket.addEventListener('error', this.onError);
+  }
+
+  /** Sends a text frame if the socket is open; `false` otherwise (the gateway will redeliver). */
+  send(text: string): boolean {
+    if (this.state === 'closed' || this.socket.readyState !== OPEN) return false;
+    try {
+      this.socket.send(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Keeps serving acks for up to `ms`, then closes (make-before-break). */
+  drain(ms: number): void {
+    if (this.state !== 'open' && this.state !== 'connecting') return;
+    this.state = 'draining';
+    this.clearLiveness();
+    this.drainTimer = setTimeout(() => this.close(1000, 'drained'), ms);
+  }
+
+  /**
+   * The one teardown: clears every timer, closes the socket (forcibly after a grace period
+   * if the peer does not answer the close handshake) and settles `opened`/`closed`.
+   */
+  close(code = 1000, reason = 'client close'): void {
+    if (this.state === 'closed') return;
+    const wasConnecting = this.state === 'connecting';
+    this.state = 'closed';
+    this.clearLiveness();
+    clearTimeout(this.drainTimer);
+    this.closeInfo = { code, reason };
+    if (wasConnecting) this.settleOpen.reject(new Error(`socket closed before it opened (${reason})`));
+    try {
+      // WHATWG sockets accept only 1000 or 3000–4999 from a client; the real code is reported.
+      this.socket.close(1000, reason.slice(0, 100));
+    } catch {
+      /* already closing or closed */
+    }
+    // A peer that never answers the close handshake must not keep the process alive.
+    this.killTimer = setTimeout(() => this.finish(), 2000);
+  }
+
+  private finish(): void {
+    clearTimeout(this.killTimer);
+    if (!this.closeInfo) return;
+    const terminate = (this.socket as { terminate?: () => void }).terminate;
+    if (typeof terminate === 'function') {
+      try {
+        terminate.call(this.socket);
+      } catch {
+        /* ignore */
+      }
+    }
+    this.socket.removeEventListener('open', this.onOpen);
+    this.socket.removeEventListener('message', this.onMessage);
+    this.socket.removeEventListener('close', this.onClose);
+    this.socket.removeEventListener('error', this.onError);
+    const { code, reason } = this.closeInfo;
+    this.closeInfo = undefined;
+    this.resolveClosed();
+    this.options.onClosed(this, code, reason);
+  }
+
+  private readonly onOpen = () => {
+    if (this.state !== 'connecting') return;
+    this.state = 'open';
+    this.openedAt = performance.now();
+    this.lastFrameAt = this.openedAt;
+    this.armWatchdog(this.options.idleTimeoutMs);
+    if (this.options.ttlMs > 0) this.ttlTimer = setTimeout(() => this.retire('ttl'), this.options.ttlMs);
+    this.settleOpen.resolve();
+  };
+
+  private readonly onMessage = (event: { data: unknown }) => {
+    if (this.state === 'closed') return;
+    this.lastFrameAt = performance.now();
+    this.options.onMessage(this, event.data);
+  };
+
+  private readonly onClose = (event: { code?: number; reason?: string }) => {
+    if (this.state !== 'closed') {
+      this.options.logger.debug(`connection #${this.id} closed by peer (code ${event.code ?? 'none'})`);
+      this.close(event.code ?? 1006, event.reason || 'closed by peer');
+    }
+    this.finish();
+  };
+
+  private readonly onError = () => {
+    // The close event follows with the details; before open, fail the handshake now.
+    if (this.state === 'connecting') this.close(1006, 'handshake failed');
+  };
+
+  private retire(reason: RetireReason): void {
+    if (this.state !== 'open') return;
+    this.options.onRetire(this, reason);
+  }
+
+  /**
+   * The idle watchdog: one timer, re-armed for the remaining time when frames came in
+   * meanwhile (cheaper than resetting a timer per frame). Each tick also compares the wall
+   * clock with the monotonic one: a jump (sleep/wake) triggers a liveness check at once.
+   */
+  private armWatchdog(ms: number): void {
+    const tick = Math.max(10, Math.min(ms, this.options.clockJumpMs / 2));
+    this.watchdog = setTimeout(() => {
+      const mono = performance.now();
+      const wall = Date.now();
+      const skew = Math.abs(wall - this.lastWall - (mono - this.lastMono));
+      this.lastWall = wall;
+      this.lastMono = mono;
+      if (skew >= this.options.clockJumpMs) return this.retire('clock-jump');
+      const idle = mono - this.lastFrameAt;
+      if (idle >= this.options.idleTimeoutMs) return this.retire('idle');
+      this.armWatchdog(this.options.idleTimeoutMs - idle);
+    }, tick);
+  }
+
+  private clearLiveness(): void {
+    clearTimeout(this.watchdog);
+    clearTimeout(this.ttlTimer);
+  }
+}

@@ -1,0 +1,129 @@
+import { ClientStoppedError, GatewayAuthError, GatewayError } from '../errors.js';
+import type { Platform } from '../platform.js';
+import { deadline } from './abort.js';
+import { assertSecureUrl } from './transport.js';
+
+/**
+ * One entry of the open-connection call's `subscriptions`.
+ *
+ * @example
+ * ```ts
+ * const s: Subscription = { type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' };
+ * ```
+ */
+export interface Subscription {
+  type: 'EVENT' | 'CALLBACK';
+  topic: string;
+}
+
+/**
+ * What the open-connection call needs.
+ *
+ * @example
+ * ```ts
+ * const req: OpenRequest = { openApiHost: 'https://api.dingtalk.com', clientId, clientSecret, subscriptions: [], ua: 'dingtalk-stream-universal/0.1.0' };
+ * ```
+ */
+export interface OpenRequest {
+  openApiHost: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptions: Subscription[];
+  ua: string;
+}
+
+/**
+ * The gateway's answer: where to connect, and a single-use ticket valid for about 90 s.
+ *
+ * @example
+ * ```ts
+ * const { endpoint, ticket } = await openConnection(platform, req, 10_000, signal);
+ * ```
+ */
+export interface Endpoint {
+  endpoint: string;
+  ticket: string;
+}
+
+const OPEN_PATH = '/v1.0/gateway/connections/open';
+
+/** Short, secret-free description of an error body, for error messages. */
+function describeBody(text: string): string {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    const parts = [body.code, body.message].filter((x) => typeof x === 'string' && x);
+    if (parts.length) return parts.join(': ').slice(0, 200);
+  } catch {
+    /* not JSON: fall through */
+  }
+  return text.replace(/\s+/g, ' ').slice(0, 120);
+}
+
+/**
+ * `POST {openApiHost}/v1.0/gateway/connections/open`: trades the app credentials for an
+ * endpoint and a fresh ticket. A 4xx (other than 408/429) is a {@link GatewayAuthError};
+ * everything else that fails is a retryable {@link GatewayError}.
+ *
+ * @example
+ * ```ts
+ * const { endpoint, ticket } = await openConnection(globalPlatform(), req, 10_000, new AbortController().signal);
+ * ```
+ */
+export async function openConnection(platform: Platform, req: OpenRequest, timeoutMs: number, signal: AbortSignal): Promise<Endpoint> {
+  const url = assertSecureUrl(req.openApiHost.replace(/\/+$/, '') + OPEN_PATH).href;
+  const limit = deadline(signal, timeoutMs);
+  try {
+    let res: Response;
+    let text: string;
+    try {
+      res = await platform.fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({
+          clientId: req.clientId,
+          clientSecret: req.clientSecret,
+          subscriptions: req.subscriptions,
+          ua: req.ua,
+        }),
+        signal: limit.signal,
+      });
+      text = await res.text();
+    } catch (err) {
+      if (signal.aborted) throw new ClientStoppedError();
+      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `The open-connection call timed out after ${timeoutMs} ms.`);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new GatewayError('OPEN_FAILED', `The open-connection call failed: ${reason}.`, undefined, err);
+    }
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      throw new GatewayAuthError(res.status, describeBody(text));
+    }
+    if (!res.ok) {
+      throw new GatewayError('OPEN_FAILED', `The open-connection call answered HTTP ${res.status}: ${describeBody(text)}.`, res.status);
+    }
+    let body: { endpoint?: unknown; ticket?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new GatewayError('OPEN_FAILED', 'The open-connection call answered 200 with a body that is not JSON.', res.status);
+    }
+    if (typeof body?.endpoint !== 'string' || !body.endpoint || typeof body.ticket !== 'string' || !body.ticket) {
+      throw new GatewayError('OPEN_FAILED', 'The open-connection call answered 200 without an endpoint or ticket.', res.status);
+    }
+    return { endpoint: body.endpoint, ticket: body.ticket };
+  } finally {
+    limit.done();
+  }
+}
+
+/**
+ * The WebSocket URL for an endpoint and ticket: `endpoint?ticket=<encoded ticket>`.
+ *
+ * @example
+ * ```ts
+ * socketUrl({ endpoint: 'wss://wss-open-connection.dingtalk.com:443/connect', ticket: 't-1' });
+ * // 'wss://wss-open-connection.dingtalk.com:443/connect?ticket=t-1'
+ * ```
+ */
+export function socketUrl({ endpoint, ticket }: Endpoint): string {
+  return `${endpoint}${endpoint.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(ticket)}`;
+}

@@ -1,0 +1,26 @@
+import { InsecureTransportError } from '../errors.js';
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Throws {@link InsecureTransportError} unless `url` is `https:`/`wss:`, or plain
+ * `http:`/`ws:` to a loopback host (tests and the local gateway).
+ *
+ * @example
+ * ```ts
+ * assertSecureUrl('https://api.dingtalk.com'); // ok
+ * assertSecureUrl('http://127.0.0.1:8080');    // ok, loopback
+ * ```
+ */
+export function assertSecureUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InsecureTransportError(url.replace(/\?.*$/, ''));
+  }
+  const safe = parsed.protocol === 'https:' || parsed.protocol === 'wss:';
+  const plain = parsed.protocol === 'http:' || parsed.protocol === 'ws:';
+  if (safe || (plain && LOOPBACK.test(parsed.hostname))) return parsed;
+  throw new InsecureTransportError(`${parsed.protocol}//${parsed.host}`);
+}

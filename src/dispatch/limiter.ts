@@ -1,0 +1,47 @@
+/**
+ * Bounds how many handlers run at once. Work beyond the bound waits in a queue of bounded
+ * length; when that is full too, `tryRun` refuses and the caller leaves the message for the
+ * gateway to redeliver (go's approach), which is backpressure without loss.
+ *
+ * @example
+ * ```ts
+ * const limit = new Limiter(2, 100);
+ * limit.tryRun(async () => { await work(); });
+ * ```
+ */
+export class Limiter {
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxQueue: number,
+  ) {}
+
+  /** Starts `task` now or when a slot frees; `false` when even the queue is full. */
+  tryRun(task: () => Promise<void>): boolean {
+    if (this.running < this.concurrency) {
+      this.start(task);
+      return true;
+    }
+    if (this.queue.length >= this.maxQueue) return false;
+    this.queue.push(() => this.start(task));
+    return true;
+  }
+
+  get active(): number {
+    return this.running;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private start(task: () => Promise<void>): void {
+    this.running++;
+    const done = () => {
+      this.running--;
+      this.queue.shift()?.();
+    };
+    task().then(done, done);
+  }
+}

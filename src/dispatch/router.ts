@@ -1,0 +1,251 @@
+import { FrameError, HandlerError, type DingTalkStreamError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { callbackAck, eventAck, ackFrame, pingAck, type EventStatus } from '../protocol/acks.js';
+import { parseFrame, type Frame } from '../protocol/frames.js';
+import type { DedupWindow } from './dedup.js';
+import type { Limiter } from './limiter.js';
+
+/**
+ * A message handed to a handler: the frame's headers and its `data`, already parsed.
+ *
+ * @example
+ * ```ts
+ * client.registerCallbackHandler(TOPIC_ROBOT, async (msg: StreamMessage) => {
+ *   console.log(msg.messageId, msg.topic, msg.data);
+ * });
+ * ```
+ */
+export interface StreamMessage<T = unknown> {
+  type: 'EVENT' | 'CALLBACK';
+  topic: string;
+  messageId: string;
+  headers: Readonly<Record<string, string>>;
+  data: T;
+}
+
+/**
+ * Handles one CALLBACK; what it returns (JSON-serialisable) is sent back as the ack's
+ * `response` (card callbacks and graph API calls use it; chatbot messages ignore it).
+ *
+ * @example
+ * ```ts
+ * const onCard: CallbackHandler = async (msg) => ({ cardData: { cardParamMap: { clicked: 'yes' } } });
+ * ```
+ */
+export type CallbackHandler<T = any> = (message: StreamMessage<T>) => unknown;
+
+/**
+ * Handles one EVENT. Return `'LATER'` (or throw) to have the gateway redeliver it;
+ * anything else acks `SUCCESS`.
+ *
+ * @example
+ * ```ts
+ * const onEvent: EventHandler = async (event) => (event.headers.eventType === 'user_add_org' ? 'SUCCESS' : 'LATER');
+ * ```
+ */
+export type EventHandler<T = any> = (event: StreamMessage<T>) => EventStatus | void | { status: EventStatus; message?: string } | Promise<EventStatus | void | { status: EventStatus; message?: string }>;
+
+/**
+ * When a message is acked: `'after'` the handler returns (its result is the ack; default),
+ * or `'immediate'`ly on receipt, before the handler runs (for handlers slower than the
+ * gateway's ~60 s redelivery window; a callback's response is then `null`).
+ *
+ * @example
+ * ```ts
+ * client.registerCallbackHandler(TOPIC_ROBOT, handler, { ack: 'immediate' });
+ * ```
+ */
+export type AckMode = 'after' | 'immediate';
+
+/**
+ * Per-registration options.
+ *
+ * @example
+ * ```ts
+ * const opts: HandlerOptions = { ack: 'immediate', timeoutMs: 120_000 };
+ * ```
+ */
+export interface HandlerOptions {
+  ack?: AckMode;
+  /** How long to wait for the handler before acking anyway (default: the client's `handlerTimeoutMs`). */
+  timeoutMs?: number;
+}
+
+interface Registration {
+  handler: (message: StreamMessage) => unknown;
+  ack: AckMode;
+  timeoutMs: number;
+}
+
+/** A connection as the router sees it: somewhere to send the ack. */
+export interface AckTarget {
+  send(text: string): boolean;
+}
+
+/**
+ * Counters reported by `client.status()`.
+ *
+ * @example
+ * ```ts
+ * const { acked, duplicates } = client.status().counters;
+ * ```
+ */
+export interface RouterCounters {
+  received: number;
+  acked: number;
+  duplicates: number;
+  malformed: number;
+  handlerErrors: number;
+  handlerTimeouts: number;
+  overflow: number;
+  unknownTopic: number;
+}
+
+/** What the router needs from its owner. */
+export interface RouterHooks {
+  onDisconnect(target: AckTarget): void;
+  onError(error: DingTalkStreamError): void;
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/**
+ * The path of a frame: parse → validate → route (type/topic) → dedup → limit → handler →
+ * ack on the socket the frame came in on. Acks are built here from the handler's result,
+ * never by user code, so every message is acked exactly once.
+ */
+export class Router {
+  readonly callbacks = new Map<string, Registration>();
+  event: Registration | undefined;
+  readonly counters: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0 };
+  private readonly warnedTopics = new Set<string>();
+
+  constructor(
+    private readonly dedup: DedupWindow,
+    private readonly limiter: Limiter,
+    private readonly logger: Logger,
+    private readonly hooks: RouterHooks,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  register(topic: string | undefined, handler: (message: StreamMessage) => unknown, options: HandlerOptions = {}): void {
+    const reg: Registration = { handler, ack: options.ack ?? 'after', timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs };
+    if (topic === undefined) this.event = reg;
+    else this.callbacks.set(topic, reg);
+  }
+
+  /** Entry point for every downstream frame. Never throws. */
+  handle(target: AckTarget, text: unknown): void {
+    this.counters.received++;
+    const parsed = parseFrame(text);
+    if (!parsed.ok) {
+      this.counters.malformed++;
+      const error = new FrameError(parsed.reason, parsed.messageId);
+      this.logger.warn(error.message);
+      this.hooks.onError(error);
+      // ack a poison EVENT/CALLBACK so the gateway does not redeliver it forever
+      if (parsed.messageId && (parsed.type === 'EVENT' || parsed.type === 'CALLBACK')) {
+        this.send(target, ackFrame(parsed.messageId, 400, 'bad frame', '{}'));
+      }
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'SYSTEM') return this.system(target, frame);
+    const reg = frame.type === 'EVENT' ? this.event : this.callbacks.get(frame.headers.topic);
+    const messageId = frame.headers.messageId as string;
+    if (!reg) {
+      this.counters.unknownTopic++;
+      if (!this.warnedTopics.has(frame.headers.topic)) {
+        this.warnedTopics.add(frame.headers.topic);
+        this.logger.warn(`no handler for ${frame.type} ${frame.headers.topic}; acked with 404`);
+      }
+      this.send(target, ackFrame(messageId, 404, 'topic not registered', '{}'));
+      return;
+    }
+    const seen = this.dedup.get(messageId);
+    if (seen) {
+      this.counters.duplicates++;
+      this.logger.debug(`duplicate ${messageId}: acked again, not handled twice`);
+      if (seen.state === 'done') this.send(target, seen.ack);
+      else seen.waiters.push((ack) => ack !== undefined && this.send(target, ack));
+      return;
+    }
+    this.dedup.begin(messageId);
+    const accepted = this.limiter.tryRun(() => this.run(target, frame, messageId, reg));
+    if (!accepted) {
+      this.counters.overflow++;
+      this.dedup.finish(messageId, undefined, false);
+      this.logger.warn(`too many messages in flight; ${messageId} left for the gateway to redeliver`);
+      if (frame.type === 'EVENT') this.send(target, eventAck(messageId, 'LATER'));
+      return;
+    }
+    if (reg.ack === 'immediate') {
+      const ack = frame.type === 'EVENT' ? eventAck(messageId, 'SUCCESS') : callbackAck(messageId, null);
+      this.dedup.finish(messageId, ack, true);
+      this.send(target, ack);
+    }
+  }
+
+  private system(target: AckTarget, frame: Frame): void {
+    const { topic, messageId } = frame.headers;
+    if (topic === 'ping') {
+      if (messageId) this.send(target, pingAck(messageId, frame.rawData));
+      return;
+    }
+    if (messageId) this.send(target, ackFrame(messageId, 200, 'OK', frame.rawData));
+    if (topic === 'disconnect') {
+      const reason = (frame.data as { reason?: unknown } | null)?.reason;
+      this.logger.info(`gateway asked to reconnect${typeof reason === 'string' ? ` (${reason})` : ''}`);
+      this.hooks.onDisconnect(target);
+    } else {
+      this.logger.debug(`SYSTEM ${topic}: treated as a liveness signal`);
+    }
+  }
+
+  private async run(target: AckTarget, frame: Frame, messageId: string, reg: Registration): Promise<void> {
+    const message: StreamMessage = { type: frame.type as 'EVENT' | 'CALLBACK', topic: frame.headers.topic, messageId, headers: frame.headers, data: frame.data };
+    let ack: string;
+    let remember = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const result = await Promise.race([
+        Promise.resolve().then(() => reg.handler(message)),
+        new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(resolve, reg.timeoutMs, TIMEOUT))),
+      ]);
+      if (result === TIMEOUT) {
+        this.counters.handlerTimeouts++;
+        this.hooks.onError(new HandlerError('HANDLER_TIMEOUT', message.topic, messageId));
+        this.logger.warn(`handler for ${message.topic} still running after ${reg.timeoutMs} ms (${messageId})`);
+        // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
+        if (frame.type === 'EVENT') {
+          ack = eventAck(messageId, 'LATER');
+          remember = false;
+        } else ack = callbackAck(messageId, null);
+      } else if (frame.type === 'EVENT') {
+        const status: { status?: unknown; message?: string } = typeof result === 'object' && result !== null ? (result as { status?: unknown; message?: string }) : { status: result };
+        const later = status.status === 'LATER';
+        ack = eventAck(messageId, later ? 'LATER' : 'SUCCESS', status.message);
+        remember = !later;
+      } else {
+        ack = callbackAck(messageId, result);
+      }
+    } catch (err) {
+      this.counters.handlerErrors++;
+      const error = new HandlerError('HANDLER_FAILED', message.topic, messageId, err);
+      this.logger.error(error.message, err);
+      this.hooks.onError(error);
+      ack = frame.type === 'EVENT' ? eventAck(messageId, 'LATER') : callbackAck(messageId, null, 500);
+      remember = false;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (reg.ack === 'immediate') return; // acked on receipt
+    this.dedup.finish(messageId, ack, remember);
+    this.send(target, ack);
+  }
+
+  private send(target: AckTarget, ack: string): void {
+    if (target.send(ack)) this.counters.acked++;
+    else this.logger.debug('ack not sent: its connection is gone (the gateway will redeliver)');
+  }
+}

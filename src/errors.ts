@@ -1,0 +1,150 @@
+/**
+ * Every error this SDK throws or reports is a {@link DingTalkStreamError} with a stable
+ * `code`, so callers can branch on `err.code` instead of parsing messages. Messages say
+ * what to do next and never contain a clientSecret, ticket or access token.
+ *
+ * @example
+ * ```ts
+ * try { await client.start(); }
+ * catch (err) {
+ *   if (err instanceof DingTalkStreamError && err.code === 'AUTH_FAILED') console.error('check the app credentials');
+ * }
+ * ```
+ */
+export class DingTalkStreamError extends Error {
+  /** Stable, machine-readable reason. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * The gateway refused the credentials (a 4xx other than 408/429 on the open-connection call).
+ * The client stops instead of retrying forever.
+ *
+ * @example
+ * ```ts
+ * client.addEventListener('error', (e) => {
+ *   const err = (e as CustomEvent<Error>).detail;
+ *   if (err instanceof GatewayAuthError) process.exit(1);
+ * });
+ * ```
+ */
+export class GatewayAuthError extends DingTalkStreamError {
+  /** HTTP status the gateway answered with. */
+  readonly status: number;
+  constructor(status: number, detail: string) {
+    super(
+      'AUTH_FAILED',
+      `The DingTalk gateway rejected the app credentials (HTTP ${status}${detail ? `: ${detail}` : ''}). ` +
+        'Check clientId/clientSecret (AppKey/AppSecret) and that Stream Mode is enabled for the app.',
+    );
+    this.status = status;
+  }
+}
+
+/**
+ * The open-connection call or the WebSocket handshake failed in a way worth retrying
+ * (5xx, 429, timeout, network error, a body without `endpoint`/`ticket`).
+ *
+ * @example
+ * ```ts
+ * client.addEventListener('error', (e) => {
+ *   const err = (e as CustomEvent<Error>).detail;
+ *   if (err instanceof GatewayError) console.warn('gateway trouble, retrying:', err.message);
+ * });
+ * ```
+ */
+export class GatewayError extends DingTalkStreamError {
+  /** HTTP status, when there was a response. */
+  readonly status: number | undefined;
+  constructor(code: 'OPEN_FAILED' | 'HANDSHAKE_FAILED' | 'TIMEOUT', message: string, status?: number, cause?: unknown) {
+    super(code, message, { cause });
+    this.status = status;
+  }
+}
+
+/**
+ * Refused to talk plain `http:`/`ws:` to a host that is not loopback.
+ *
+ * @example
+ * ```ts
+ * new DingTalkStreamClient({ clientId, clientSecret, openApiHost: 'http://example.com' }); // throws InsecureTransportError
+ * ```
+ */
+export class InsecureTransportError extends DingTalkStreamError {
+  constructor(url: string) {
+    super(
+      'INSECURE_TRANSPORT',
+      `Refusing an unencrypted connection to ${url}: use https:// or wss://. Plain http/ws is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost).`,
+    );
+  }
+}
+
+/**
+ * A frame from the gateway that could not be parsed or validated. Reported once through
+ * the `error` event and a warning; the client keeps running.
+ *
+ * @example
+ * ```ts
+ * client.addEventListener('error', (e) => {
+ *   const err = (e as CustomEvent<Error>).detail;
+ *   if (err instanceof FrameError) metrics.increment('dingtalk.bad_frame');
+ * });
+ * ```
+ */
+export class FrameError extends DingTalkStreamError {
+  /** The frame's `messageId` when it could be read. */
+  readonly messageId: string | undefined;
+  constructor(reason: string, messageId?: string) {
+    super('MALFORMED_FRAME', `Ignored a malformed frame from the gateway: ${reason}`);
+    this.messageId = messageId;
+  }
+}
+
+/**
+ * A registered handler threw, or did not finish within its timeout. The message was acked
+ * according to the ack policy (LATER for events, code 500 for callbacks).
+ *
+ * @example
+ * ```ts
+ * client.addEventListener('error', (e) => {
+ *   const err = (e as CustomEvent<Error>).detail;
+ *   if (err instanceof HandlerError) console.error(err.topic, err.messageId, err.cause);
+ * });
+ * ```
+ */
+export class HandlerError extends DingTalkStreamError {
+  readonly topic: string;
+  readonly messageId: string;
+  constructor(code: 'HANDLER_FAILED' | 'HANDLER_TIMEOUT', topic: string, messageId: string, cause?: unknown) {
+    super(
+      code,
+      code === 'HANDLER_TIMEOUT'
+        ? `Handler for ${topic} did not finish in time (message ${messageId}); it was acked so the gateway does not redeliver it.`
+        : `Handler for ${topic} threw while handling message ${messageId}.`,
+      { cause },
+    );
+    this.topic = topic;
+    this.messageId = messageId;
+  }
+}
+
+/**
+ * The client was stopped (or its `signal` aborted) before the operation finished.
+ *
+ * @example
+ * ```ts
+ * const started = client.start();
+ * await client.stop();
+ * await started.catch((err) => err.code === 'STOPPED'); // true
+ * ```
+ */
+export class ClientStoppedError extends DingTalkStreamError {
+  constructor() {
+    super('STOPPED', 'The DingTalk stream client was stopped.');
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * dingtalk-stream-universal: the DingTalk Stream Mode client on WHATWG `WebSocket` and
+ * `fetch`. This entry uses the runtime's globals (Deno, Bun, workerd, Node 22+); on Node
+ * the package's `node` export condition picks an adapter that falls back to `ws`.
+ *
+ * @example
+ * ```ts
+ * import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
+ * ```
+ * @module
+ */
+export { DingTalkStreamClient, Credential, DEFAULTS } from './client.js';
+export type { ClientOptions, ClientStatus, ClientState, ClientEventName, Settings } from './client.js';
+export type { StreamMessage, CallbackHandler, EventHandler, HandlerOptions, AckMode, RouterCounters } from './dispatch/router.js';
+export type { EventStatus } from './protocol/acks.js';
+export { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE, TOPIC_CARD, TOPIC_CARD_DYNAMIC_DATA, TOPIC_GRAPH_API } from './protocol/topics.js';
+export { parseFrame } from './protocol/frames.js';
+export type { Frame, FrameType, ParseResult } from './protocol/frames.js';
+export { DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError, FrameError, HandlerError, ClientStoppedError } from './errors.js';
+export type { Logger, LogLevel } from './logger.js';
+export type { Platform, SocketLike } from './platform.js';
+export { globalPlatform } from './platform.js';
+export type { Subscription } from './connection/gateway.js';
+export { VERSION } from './version.js';

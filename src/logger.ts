@@ -1,0 +1,90 @@
+/**
+ * A console-shaped logger. Pass `console`, pino, or anything with these four methods.
+ *
+ * @example
+ * ```ts
+ * new DingTalkStreamClient({ clientId, clientSecret, logger: console, logLevel: 'debug' });
+ * ```
+ */
+export interface Logger {
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  error(message: string, ...args: unknown[]): void;
+}
+
+/**
+ * Levels from the most to the least verbose; `'silent'` turns everything off.
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = 'warn';
+ * ```
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+/**
+ * Remembers the secrets of one client (clientSecret, tickets, access tokens) and scrubs
+ * them from any text before it reaches a log line or an error message. A second line of
+ * defence: the code never puts a secret into a message on purpose.
+ *
+ * @example
+ * ```ts
+ * const r = new Redactor(); r.add('s3cret');
+ * r.scrub('secret is s3cret'); // 'secret is ***'
+ * ```
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  /** Registers a value that must never be printed. Short values are ignored (they would mangle text). */
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= 6) this.secrets.add(secret);
+    // keep the set bounded: tickets are single-use, old ones only need scrubbing for a while
+    if (this.secrets.size > 64) this.secrets.delete(this.secrets.values().next().value as string);
+  }
+  scrub(text: string): string {
+    let out = text.replace(/([?&](?:ticket|access_token|session)=)[^&\s"']+/gi, '$1***');
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
+    return out;
+  }
+}
+
+/** Formats a log argument as text (errors with their message and cause chain). */
+function describe(arg: unknown): string {
+  if (arg instanceof Error) {
+    const cause = arg.cause === undefined ? '' : ` (cause: ${describe(arg.cause)})`;
+    return `${arg.name}: ${arg.message}${cause}`;
+  }
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+/**
+ * Wraps a user logger: drops calls below `level` before any formatting work, and scrubs
+ * every secret the {@link Redactor} knows from the text. Arguments are flattened to
+ * strings so no object holding a secret can slip through by reference.
+ *
+ * @example
+ * ```ts
+ * const log = createLogger(console, 'info', new Redactor());
+ * log.debug('not printed');
+ * ```
+ */
+export function createLogger(target: Logger | undefined, level: LogLevel, redactor: Redactor): Logger {
+  const min = rank[level];
+  const noop = () => {};
+  const make = (name: keyof Logger) => {
+    if (!target || rank[name] < min) return noop;
+    return (message: string, ...args: unknown[]) => {
+      const text = args.length ? `${message} ${args.map(describe).join(' ')}` : message;
+      target[name](redactor.scrub(`[dingtalk-stream] ${text}`));
+    };
+  };
+  return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+}

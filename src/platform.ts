@@ -1,0 +1,52 @@
+/**
+ * The minimal WebSocket the core needs: the WHATWG shape, which the global `WebSocket` of
+ * Deno, Bun, workerd and Node 22+ has, and so does `ws` on Node 20.
+ */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: any) => void): void;
+  removeEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: any) => void): void;
+}
+
+/**
+ * Everything runtime-specific the core uses, handed in by an adapter. The core itself only
+ * touches WHATWG globals through this object, so a runtime is swapped by swapping it.
+ *
+ * @example
+ * ```ts
+ * import WebSocket from 'ws';
+ * const platform: Platform = { WebSocket: WebSocket as unknown as Platform['WebSocket'], fetch };
+ * new DingTalkStreamClient({ clientId, clientSecret, platform });
+ * ```
+ */
+export interface Platform {
+  /** A WHATWG-compatible WebSocket constructor. */
+  WebSocket: new (url: string) => SocketLike;
+  /** A WHATWG `fetch`. */
+  fetch: typeof fetch;
+  /** The adapter's name, sent in the `ua` field (e.g. `node`, `deno`, `workerd`). */
+  name?: string;
+}
+
+/**
+ * The platform built from the runtime's globals (Deno, Bun, workerd, browsers, Node 22+).
+ * Read lazily, at client construction, so importing the package never touches a global.
+ *
+ * @example
+ * ```ts
+ * const platform = globalPlatform('deno');
+ * ```
+ */
+export function globalPlatform(name = 'web'): Platform {
+  const g = globalThis as { WebSocket?: Platform['WebSocket'] };
+  return {
+    get WebSocket() {
+      if (!g.WebSocket) throw new TypeError('No global WebSocket in this runtime: pass `platform.WebSocket` (e.g. from the `ws` package).');
+      return g.WebSocket;
+    },
+    fetch: (input, init) => fetch(input, init),
+    name,
+  };
+}

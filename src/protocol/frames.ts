@@ -1,0 +1,113 @@
+import * as v from 'valibot';
+
+/**
+ * The three frame types the gateway pushes.
+ *
+ * @example
+ * ```ts
+ * const t: FrameType = 'CALLBACK';
+ * ```
+ */
+export type FrameType = 'SYSTEM' | 'EVENT' | 'CALLBACK';
+
+// Header values are strings on the wire; a number or boolean is tolerated and turned into
+// text so that one sloppy header never costs a real message.
+const headerValue = v.pipe(
+  v.union([v.string(), v.number(), v.boolean()]),
+  v.transform((x) => String(x)),
+);
+
+const EnvelopeSchema = v.object({
+  specVersion: v.optional(v.string()),
+  type: v.picklist(['SYSTEM', 'EVENT', 'CALLBACK']),
+  headers: v.pipe(
+    v.record(v.string(), headerValue),
+    v.check((h) => typeof h.topic === 'string' && h.topic.length > 0, 'headers.topic is missing'),
+  ),
+  data: v.string(),
+});
+
+/**
+ * One frame from the gateway after both JSON layers are parsed and validated.
+ *
+ * @example
+ * ```ts
+ * const r = parseFrame(text);
+ * if (r.ok) console.log(r.frame.type, r.frame.headers.topic, r.frame.data);
+ * ```
+ */
+export interface Frame {
+  specVersion?: string;
+  type: FrameType;
+  headers: Record<string, string> & { topic: string; messageId?: string };
+  /** The `data` string exactly as received (echoed verbatim in ping acks). */
+  rawData: string;
+  /** `data` parsed as JSON. */
+  data: unknown;
+}
+
+/**
+ * The outcome of {@link parseFrame}: a valid frame, or why not (with the `messageId` when one
+ * could be read, so that a poison message can still be acked and not redelivered forever).
+ *
+ * @example
+ * ```ts
+ * const r: ParseResult = parseFrame('{');
+ * if (!r.ok) console.warn(r.reason);
+ * ```
+ */
+export type ParseResult =
+  | { ok: true; frame: Frame }
+  | { ok: false; reason: string; messageId?: string; type?: string };
+
+const MAX_REASON = 200;
+
+/**
+ * Parses a downstream text frame: JSON, then the envelope schema, then `data` as a second
+ * JSON layer. Never throws.
+ *
+ * @example
+ * ```ts
+ * parseFrame('{"type":"SYSTEM","headers":{"topic":"ping","messageId":"m1"},"data":"{}"}');
+ * // { ok: true, frame: { type: 'SYSTEM', headers: {...}, rawData: '{}', data: {} } }
+ * ```
+ */
+export function parseFrame(text: unknown): ParseResult {
+  if (typeof text !== 'string') return { ok: false, reason: 'frame is not text' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'frame is not valid JSON' };
+  }
+  const result = v.safeParse(EnvelopeSchema, json);
+  const loose = json as { type?: unknown; headers?: { messageId?: unknown } } | null;
+  const messageId = typeof loose?.headers?.messageId === 'string' ? loose.headers.messageId : undefined;
+  const type = typeof loose?.type === 'string' ? loose.type : undefined;
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+    const reason = `${path ? `${path}: ` : ''}${issue.message}`.slice(0, MAX_REASON);
+    return { ok: false, reason, messageId, type };
+  }
+  const envelope = result.output;
+  if (envelope.type !== 'SYSTEM' && !messageId) {
+    return { ok: false, reason: `${envelope.type} frame without headers.messageId`, type };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(envelope.data);
+  } catch {
+    return { ok: false, reason: 'data is not valid JSON', messageId, type };
+  }
+  return {
+    ok: true,
+    frame: {
+      specVersion: envelope.specVersion,
+      type: envelope.type,
+      headers: envelope.headers as Frame['headers'],
+      rawData: envelope.data,
+      data,
+    },
+  };
+}

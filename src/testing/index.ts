@@ -1,0 +1,15 @@
+/**
+ * Testing kit: a fake DingTalk gateway (and OpenAPI) on 127.0.0.1 that speaks the real
+ * Stream protocol, for your bot's tests and for trying a bot offline. Node only.
+ *
+ * @example
+ * ```ts
+ * import { FakeDingTalkGateway } from 'dingtalk-stream-universal/testing';
+ * const gateway = await new FakeDingTalkGateway().listen();
+ * ```
+ * @module
+ */
+export { FakeDingTalkGateway } from './gateway.js';
+export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, RouteHandler, OpenFault } from './gateway.js';
+export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
+export type { ChatbotSampleOptions } from './samples.js';

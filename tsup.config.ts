@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsup';
+
+// ESM (.mjs) and CJS (.js) for every entry. No "type": "module" in package.json and
+// `splitting: true` so that every CJS entry shares one copy of the core classes
+// (instanceof works across `dingtalk-stream-universal` and `.../testing`).
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'adapters/node': 'adapters/node.ts',
+    'adapters/deno': 'adapters/deno.ts',
+    'adapters/bun': 'adapters/bun.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  splitting: true,
+  clean: true,
+  platform: 'neutral',
+  target: 'es2022',
+  external: ['ws', 'valibot', /^node:/],
+  outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.js' }),
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // real sockets and real child runtimes: keep the 2-core machine from thrashing
+    maxWorkers: 2,
+  },
+});
