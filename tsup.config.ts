@@ -9,6 +9,8 @@ export default defineConfig({
     'adapters/node': 'adapters/node.ts',
     'adapters/deno': 'adapters/deno.ts',
     'adapters/bun': 'adapters/bun.ts',
+    'adapters/cloudflare': 'adapters/cloudflare.ts',
+    'chatbot/index': 'src/chatbot/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

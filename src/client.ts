@@ -7,7 +7,7 @@ import { createLogger, Redactor, type Logger, type LogLevel } from './logger.js'
 import { globalPlatform, type Platform } from './platform.js';
 import { DedupWindow } from './dispatch/dedup.js';
 import { Limiter } from './dispatch/limiter.js';
-import { Router, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters } from './dispatch/router.js';
+import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters } from './dispatch/router.js';
 import { VERSION } from './version.js';
 
 /**
@@ -149,6 +149,8 @@ export type ClientEventName = 'connecting' | 'open' | 'reconnecting' | 'close' |
  */
 export class DingTalkStreamClient extends EventTarget {
   readonly clientId: string;
+  /** The app credential; its secret is hidden from `JSON.stringify` and `console.log`. */
+  readonly credential: Credential;
   readonly settings: Readonly<Settings>;
   /** Logger with secrets scrubbed, for helpers built on this client. */
   readonly logger: Logger;
@@ -157,6 +159,7 @@ export class DingTalkStreamClient extends EventTarget {
   readonly platform: Platform;
   protected readonly dedup: DedupWindow;
   private readonly clientSecret: string;
+  private readonly iterators = new Set<() => void>();
   private readonly router: Router;
   private readonly limiter: Limiter;
   private readonly supervisor: Supervisor;
@@ -177,6 +180,7 @@ export class DingTalkStreamClient extends EventTarget {
     }
     this.clientId = opts.clientId;
     this.clientSecret = opts.clientSecret;
+    this.credential = new Credential(opts.clientId, opts.clientSecret);
     const settings = { ...DEFAULTS } as Settings;
     for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
       if (opts[key] !== undefined) (settings as Record<string, unknown>)[key] = opts[key];
@@ -244,6 +248,71 @@ export class DingTalkStreamClient extends EventTarget {
   }
 
   /**
+   * The CALLBACKs of `topic` as an async iterator, for scripts. Ack semantics: a message is
+   * acked when your loop asks for the next one (so its body ran to completion), or after
+   * `handlerTimeoutMs` if the body takes longer; leaving the loop acks the current message,
+   * and messages buffered but never handed out are answered with code 500 so that the
+   * gateway may redeliver them. The iterator ends when the client stops.
+   *
+   * @example
+   * ```ts
+   * for await (const msg of client.messages(TOPIC_ROBOT)) {
+   *   console.log(msg.data);
+   * }
+   * ```
+   */
+  messages<T = any>(topic: string, options?: HandlerOptions): AsyncIterableIterator<StreamMessage<T>> {
+    type Item = { message: StreamMessage<T>; done: (ok: boolean) => void };
+    const buffer: Item[] = [];
+    let waiting: ((r: IteratorResult<StreamMessage<T>>) => void) | undefined;
+    let current: Item | undefined;
+    let closed = false;
+    const finishCurrent = () => {
+      current?.done(true);
+      current = undefined;
+    };
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      finishCurrent();
+      this.iterators.delete(close);
+      this.router.unregister(topic);
+      for (const item of buffer.splice(0)) item.done(false);
+      waiting?.({ value: undefined, done: true });
+      waiting = undefined;
+    };
+    this.iterators.add(close);
+    this.registerCallbackHandler<T>(topic, (message) =>
+      new Promise<null>((resolve, reject) => {
+        const item: Item = { message, done: (ok) => (ok ? resolve(null) : reject(new Error('iterator closed before this message was read'))) };
+        if (closed) return item.done(false);
+        if (!waiting) return void buffer.push(item);
+        const w = waiting;
+        waiting = undefined;
+        current = item;
+        w({ value: message, done: false });
+      }), options);
+    const iterator: AsyncIterableIterator<StreamMessage<T>> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: () => {
+        finishCurrent();
+        if (closed) return Promise.resolve({ value: undefined, done: true });
+        const item = buffer.shift();
+        if (item) {
+          current = item;
+          return Promise.resolve({ value: item.message, done: false });
+        }
+        return new Promise((resolve) => (waiting = resolve));
+      },
+      return: () => {
+        close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+    return iterator;
+  }
+
+  /**
    * Connects, and resolves once the first connection is open. It keeps reconnecting until
    * {@link stop}; it rejects if the credentials are refused or the client is stopped first.
    *
@@ -301,6 +370,7 @@ export class DingTalkStreamClient extends EventTarget {
       this.firstOpen?.reject(new ClientStoppedError());
     }
     await this.running;
+    for (const close of [...this.iterators]) close();
     if (this.state !== 'failed') {
       this.state = 'stopped';
       this.stopped?.resolve();
@@ -377,6 +447,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.firstOpen?.reject(error);
     this.stopped?.reject(error);
     this.controller?.abort();
+    for (const close of [...this.iterators]) close();
   }
 
   private emit(type: ClientEventName, detail: unknown): void {

@@ -134,6 +134,11 @@ export class Router {
     else this.callbacks.set(topic, reg);
   }
 
+  unregister(topic: string | undefined): void {
+    if (topic === undefined) this.event = undefined;
+    else this.callbacks.delete(topic);
+  }
+
   /** Entry point for every downstream frame. Never throws. */
   handle(target: AckTarget, text: unknown): void {
     this.counters.received++;
