@@ -45,8 +45,8 @@ export interface ClientOptions extends Partial<Settings> {
   clientSecret: string;
   /** Where to open connections; `https://api.dingtalk.io` overseas. */
   openApiHost?: string;
-  /** Console-shaped logger (default `console`); it never receives a secret or ticket. */
-  logger?: Logger;
+  /** Console-shaped logger (default `console`; `null` for none); it never receives a secret or ticket. */
+  logger?: Logger | null;
   logLevel?: LogLevel;
   /** Aborting it stops the client, like `stop()`. */
   signal?: AbortSignal;
@@ -188,7 +188,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.settings = settings;
     assertSecureUrl(this.settings.openApiHost);
     this.redactor.add(opts.clientSecret);
-    this.logger = createLogger(opts.logger === undefined ? console : opts.logger, opts.logLevel ?? 'info', this.redactor);
+    this.logger = createLogger(opts.logger === undefined ? console : (opts.logger ?? undefined), opts.logLevel ?? 'info', this.redactor);
     this.platform = opts.platform ?? globalPlatform();
     this.uaSuffix = opts.ua ? ` ${opts.ua}` : '';
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);

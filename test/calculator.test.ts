@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain JS example without types
+import { answer, evaluate, NotArithmeticError } from '../examples/calculator/arithmetic.mjs';
+// @ts-expect-error plain JS example without types
+import { createCalculatorBot } from '../examples/calculator/bot.mjs';
+import { gateway } from './helpers/setup.js';
+
+describe('calculator arithmetic', () => {
+  it('answers "1+1" in the seed format', () => {
+    expect(answer('1+1')).toBe('Q: 1+1\nA: 2');
+  });
+
+  it('honours precedence, parentheses, powers and unary minus', () => {
+    expect(evaluate('2 + 3 * 4')).toBe(14);
+    expect(evaluate('(2 + 3) * 4')).toBe(20);
+    expect(evaluate('2 ^ 3 ^ 2')).toBe(512);
+    expect(evaluate('-3 + 4 * -2')).toBe(-11);
+    expect(evaluate('7 % 3 + 1.5')).toBe(2.5);
+  });
+
+  it('rejects input that is not arithmetic instead of running it', () => {
+    for (const bad of ['hello', 'process.exit()', 'constructor', '1 + ', '((1)', '1/0', '', 'a'.repeat(300), '2 ^ 99999']) {
+      expect(() => evaluate(bad), bad).toThrow(NotArithmeticError);
+    }
+    expect(answer('require("fs")')).toMatch(/^Q: require\("fs"\)\nA: Error: /);
+  });
+});
+
+describe('calculator bot', () => {
+  it('replies "Q: 1+1\\nA: 2" through the session webhook, @-mentioning the sender', async () => {
+    const gw = await gateway();
+    const bot = createCalculatorBot({ clientId: gw.clientId, clientSecret: gw.clientSecret, openApiHost: gw.openApiHost, logger: null });
+    try {
+      await bot.start();
+      const id = gw.pushChatbotMessage('1+1', { senderStaffId: 'staff-42' });
+      await gw.waitForAck(id);
+      expect(gw.webhookCalls).toHaveLength(1);
+      expect(gw.webhookCalls[0]!.body).toEqual({ msgtype: 'text', text: { content: 'Q: 1+1\nA: 2' }, at: { atUserIds: ['staff-42'] } });
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  it('npm start runs the offline demo and exits by itself', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['examples/calculator/start.mjs', '1+1'], {
+      env: { ...process.env, DINGTALK_CLIENT_ID: '', DINGTALK_CLIENT_SECRET: '' },
+      timeout: 20_000,
+    });
+    expect(stdout).toContain('you › 1+1');
+    expect(stdout).toContain('bot › Q: 1+1\n        A: 2');
+  });
+});
