@@ -71,6 +71,7 @@ export interface FakeConnection {
   closedAt: number | null;
   /** A `disconnect` was sent: the real gateway stops pushing on such a socket. */
   goingAway: boolean;
+  goingAwayAt: number | null;
   /** Silent: nothing is sent on it (a zombie seen from the client). */
   silent: boolean;
   subscriptions: unknown;
@@ -136,6 +137,13 @@ export class FakeDingTalkGateway {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private openFaults: OpenFault[] = [];
   private handshakeRejections = 0;
+  private handshakeStalls = 0;
+  private readonly stalled = new Set<Socket>();
+  private opensInFlight = 0;
+  /** The most open-connection calls that were ever in flight at once (two retry loops would show as 2+). */
+  maxConcurrentOpens = 0;
+  /** The most sockets that were ever open at once. */
+  maxLive = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private nextConnectionId = 1;
@@ -215,6 +223,11 @@ export class FakeDingTalkGateway {
     this.handshakeRejections = count;
   }
 
+  /** The next `count` WebSocket handshakes get no answer at all (the client's handshake timeout must fire). */
+  stallHandshakes(count: number): void {
+    this.handshakeStalls = count;
+  }
+
   /** Pushes a CALLBACK; returns its messageId. */
   pushCallback(topic: string, data: unknown, options: { messageId?: string; headers?: Record<string, string>; to?: FakeConnection } = {}): string {
     const messageId = options.messageId ?? newMessageId();
@@ -254,6 +267,7 @@ export class FakeDingTalkGateway {
   disconnect(to: FakeConnection | undefined = this.pick(), closeAfterMs = this.options.disconnectCloseMs): void {
     if (!to || to.closedAt !== null) return;
     to.goingAway = true;
+    to.goingAwayAt = Date.now();
     to.socket.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', contentType: 'application/json', time: String(Date.now()) }, data: JSON.stringify({ reason: 'connection is expired' }) }));
     this.later(() => to.closedAt === null && to.socket.close(1000, 'connection is expired'), closeAfterMs);
   }
@@ -313,6 +327,7 @@ export class FakeDingTalkGateway {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.connections) c.tcp.destroy();
+    for (const tcp of this.stalled) tcp.destroy();
     this.wss.close();
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -396,9 +411,19 @@ export class FakeDingTalkGateway {
     void res;
   }
 
-  private onOpen(req: RecordedRequest): ReturnType<RouteHandler> {
+  private async onOpen(req: RecordedRequest): Promise<{ status: number; body?: unknown }> {
+    this.opensInFlight++;
+    this.maxConcurrentOpens = Math.max(this.maxConcurrentOpens, this.opensInFlight);
+    try {
+      return await this.answerOpen(req);
+    } finally {
+      this.opensInFlight--;
+    }
+  }
+
+  private answerOpen(req: RecordedRequest): ReturnType<RouteHandler> {
     const fault = this.openFaults.shift();
-    if (fault === 'timeout') return new Promise(() => {}); // never answers; the client's timeout fires
+    if (fault === 'timeout') return new Promise((resolve) => this.later(() => resolve({ status: -1 }), 30_000)); // no answer; the client's timeout fires
     if (fault === 'reset') {
       this.server.closeAllConnections?.();
       return { status: -1 };
@@ -425,13 +450,20 @@ export class FakeDingTalkGateway {
     };
     if (url.pathname !== '/connect') return refuse(404, 'Not Found');
     if (!entry || entry.expires < Date.now()) return refuse(401, 'Unauthorized');
+    if (this.handshakeStalls > 0) {
+      this.handshakeStalls--;
+      this.stalled.add(tcp); // keep the TCP connection, never answer the upgrade
+      tcp.on('close', () => this.stalled.delete(tcp));
+      return;
+    }
     if (this.handshakeRejections > 0) {
       this.handshakeRejections--;
       return refuse(403, 'Forbidden');
     }
     this.wss.handleUpgrade(req, tcp, head, (socket) => {
-      const conn: FakeConnection = { id: this.nextConnectionId++, ticket, socket, tcp, openedAt: Date.now(), closedAt: null, goingAway: false, silent: false, subscriptions: entry.subscriptions };
+      const conn: FakeConnection = { id: this.nextConnectionId++, ticket, socket, tcp, openedAt: Date.now(), closedAt: null, goingAway: false, goingAwayAt: null, silent: false, subscriptions: entry.subscriptions };
       this.connections.push(conn);
+      this.maxLive = Math.max(this.maxLive, this.live().length);
       socket.on('message', (raw) => this.onAck(conn, raw.toString()));
       socket.on('close', () => {
         conn.closedAt = Date.now();
