@@ -394,6 +394,12 @@ export class FakeDingTalkGateway {
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, rawBody, at: Date.now() };
     this.requests.push(recorded);
+    if (recorded.path === '/v1.0/gateway/connections/open') {
+      // in flight until answered or abandoned by the client (a timed-out call counts until then)
+      this.opensInFlight++;
+      this.maxConcurrentOpens = Math.max(this.maxConcurrentOpens, this.opensInFlight);
+      res.once('close', () => this.opensInFlight--);
+    }
     this.changed();
     const handler = this.routes.get(`${recorded.method} ${recorded.path}`);
     if (!handler) {
@@ -411,17 +417,7 @@ export class FakeDingTalkGateway {
     void res;
   }
 
-  private async onOpen(req: RecordedRequest): Promise<{ status: number; body?: unknown }> {
-    this.opensInFlight++;
-    this.maxConcurrentOpens = Math.max(this.maxConcurrentOpens, this.opensInFlight);
-    try {
-      return await this.answerOpen(req);
-    } finally {
-      this.opensInFlight--;
-    }
-  }
-
-  private answerOpen(req: RecordedRequest): ReturnType<RouteHandler> {
+  private onOpen(req: RecordedRequest): ReturnType<RouteHandler> {
     const fault = this.openFaults.shift();
     if (fault === 'timeout') return new Promise((resolve) => this.later(() => resolve({ status: -1 }), 30_000)); // no answer; the client's timeout fires
     if (fault === 'reset') {
