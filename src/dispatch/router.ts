@@ -21,6 +21,11 @@ export interface StreamMessage<T = unknown> {
   messageId: string;
   headers: Readonly<Record<string, string>>;
   data: T;
+  /**
+   * Aborted when the handler's time is up (`handlerTimeoutMs`): the message has been acked
+   * by policy and its concurrency slot given to others, so stop working on it.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -208,7 +213,17 @@ export class Router {
   }
 
   private async run(target: AckTarget, frame: Frame, messageId: string, reg: Registration): Promise<void> {
-    const message: StreamMessage = { type: frame.type as 'EVENT' | 'CALLBACK', topic: frame.headers.topic, messageId, headers: frame.headers, data: frame.data };
+    let controller: AbortController | undefined; // created only if the handler reads `signal`
+    const message: StreamMessage = {
+      type: frame.type as 'EVENT' | 'CALLBACK',
+      topic: frame.headers.topic,
+      messageId,
+      headers: frame.headers,
+      data: frame.data,
+      get signal() {
+        return (controller ??= new AbortController()).signal;
+      },
+    };
     let ack: string;
     let remember = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -219,7 +234,9 @@ export class Router {
       ]);
       if (result === TIMEOUT) {
         this.counters.handlerTimeouts++;
-        this.hooks.onError(new HandlerError('HANDLER_TIMEOUT', message.topic, messageId));
+        const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
+        controller?.abort(error);
+        this.hooks.onError(error);
         this.logger.warn(`handler for ${message.topic} still running after ${reg.timeoutMs} ms (${messageId})`);
         // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
         if (frame.type === 'EVENT') {
