@@ -1,0 +1,193 @@
+/**
+ * The conformance suite, written once and run against a bot living in each runtime under
+ * test (Node, Bun, Deno, workerd). The bot is test/conformance/bot.mjs started by a
+ * runtime-specific `launch`; everything is asserted on the wire of a FakeDingTalkGateway:
+ * the open call it received, the acks, the session-webhook replies, the connections.
+ *
+ * One gateway and one bot per runtime (runtime start-up is the slow part), so every test
+ * uses its own messageIds and texts and waits for the state it needs; the tests that break
+ * connections run last.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeDingTalkGateway } from '../../src/testing/index.js';
+import { TOPIC_CARD, TOPIC_ROBOT } from '../../src/index.js';
+import type { BotEnv, RunningBot } from './launch.js';
+
+export type { BotEnv, RunningBot } from './launch.js';
+
+/**
+ * Options of {@link conformanceSuite}.
+ *
+ * @example
+ * ```ts
+ * conformanceSuite('deno (npm:)', launchDenoNpm, { platform: 'deno' });
+ * ```
+ */
+export interface SuiteOptions {
+  /** The platform name the adapter must report in the `ua` (proves the export condition picked it). */
+  platform?: string;
+  /** Called with the bot once it is ready (e.g. to record start-up timings). */
+  onReady?: (bot: RunningBot) => void;
+}
+
+/** Waits up to this long for anything the bot does; generous for a loaded 2-core machine. */
+const WAIT_MS = 10_000;
+
+/**
+ * Declares the conformance tests for one runtime.
+ *
+ * @example
+ * ```ts
+ * conformanceSuite('bun', (env) => launchProcess('bun', { command: bunBinary(), args: [entry] }, env), { platform: 'bun' });
+ * ```
+ */
+export function conformanceSuite(runtime: string, launch: (env: BotEnv) => Promise<RunningBot>, options: SuiteOptions = {}): void {
+  describe(`conformance: ${runtime}`, () => {
+    let gw: FakeDingTalkGateway;
+    let bot: RunningBot | undefined;
+    // the bot's output rides along in assertion messages: it is what explains a failure
+    const said = () => `\n--- ${runtime} bot output ---\n${bot?.output() ?? '(not started)'}`;
+
+    beforeAll(async () => {
+      // short redelivery and drain windows so the reconnect tests take well under a second
+      gw = await new FakeDingTalkGateway({ redeliverAfterMs: 300, disconnectCloseMs: 500 }).listen();
+      bot = await launch({ openApiHost: gw.openApiHost, clientId: gw.clientId, clientSecret: gw.clientSecret });
+      options.onReady?.(bot);
+      await gw.waitFor(() => gw.live().length === 1, WAIT_MS, 'the bot to connect');
+    });
+
+    afterAll(async () => {
+      try {
+        await bot?.stop();
+      } finally {
+        await gw?.close();
+      }
+    });
+
+    /** The single connection the bot has once it settled (after a reconnect, the new one). */
+    async function settled() {
+      await gw.waitFor(() => gw.live().length === 1 && !gw.live()[0]!.goingAway, WAIT_MS, 'one settled connection');
+      return gw.live()[0]!;
+    }
+
+    /** Webhook replies carrying exactly `echo: <text>`. */
+    function repliesTo(text: string) {
+      return gw.webhookCalls.filter((r) => (r.body as { text?: { content?: string } } | undefined)?.text?.content === `echo: ${text}`);
+    }
+
+    it('opens its connection with clientId, clientSecret, subscriptions for robot, card and all events, and its ua', () => {
+      expect(gw.openCalls, said()).toHaveLength(1);
+      const open = gw.openCalls[0]!;
+      expect(open.method).toBe('POST');
+      expect(open.headers['content-type']).toBe('application/json');
+      const body = open.body as { clientId: string; clientSecret: string; subscriptions: unknown[]; ua: string };
+      expect(body.clientId).toBe(gw.clientId);
+      expect(body.clientSecret).toBe(gw.clientSecret);
+      expect(body.subscriptions).toHaveLength(3);
+      expect(body.subscriptions).toEqual(
+        expect.arrayContaining([
+          { type: 'EVENT', topic: '*' },
+          { type: 'CALLBACK', topic: TOPIC_ROBOT },
+          { type: 'CALLBACK', topic: TOPIC_CARD },
+        ]),
+      );
+      expect(body.ua).toMatch(/^dingtalk-stream-universal\/\d+\.\d+\.\d+/);
+      if (options.platform) expect(body.ua, 'the export condition picked the wrong adapter').toContain(`(${options.platform})`);
+      // the ticket from that open call is the one the WebSocket connected with
+      expect(gw.connections[0]!.subscriptions).toEqual(body.subscriptions);
+    });
+
+    it('echoes a SYSTEM ping with code 200 and the same data', async () => {
+      await settled();
+      const data = { opaque: `ping-${runtime}` };
+      const id = gw.ping(undefined, data);
+      const ack = await gw.waitForAck(id, WAIT_MS);
+      expect(ack.code).toBe(200);
+      expect(ack.headers.messageId).toBe(id);
+      expect(JSON.parse(ack.data)).toEqual(data);
+    });
+
+    it('acks an EVENT with SUCCESS', async () => {
+      await settled();
+      const id = gw.pushEvent({ corpId: 'ding9f50b15bccd16741', userId: ['manager1'] }, { eventType: 'user_add_org' });
+      const ack = await gw.waitForAck(id, WAIT_MS);
+      expect(ack.code).toBe(200);
+      expect(ack.headers).toEqual({ contentType: 'application/json', messageId: id });
+      expect(JSON.parse(ack.data)).toMatchObject({ status: 'SUCCESS' });
+      expect(gw.unacked).not.toContain(id);
+    });
+
+    it("acks a CALLBACK with the handler's response", async () => {
+      await settled();
+      const data = { outTrackId: `card-${runtime}`, value: { cardPrivateData: { params: { n: 42, text: '你好' } } } };
+      const id = gw.pushCallback(TOPIC_CARD, data);
+      const ack = await gw.waitForAck(id, WAIT_MS);
+      expect(ack.code).toBe(200);
+      expect(ack.headers.messageId).toBe(id);
+      expect(JSON.parse(ack.data)).toEqual({ response: { echo: data } });
+    });
+
+    it("posts the chatbot's reply to the message's session webhook, then acks", async () => {
+      await settled();
+      const text = `hello from ${runtime}`;
+      const id = gw.pushChatbotMessage(text, { session: `chat-${runtime}` });
+      await gw.waitFor(() => repliesTo(text).length === 1, WAIT_MS, 'the webhook reply').catch((e: Error) => expect.fail(e.message + said()));
+      const reply = repliesTo(text)[0]!;
+      expect(reply.method).toBe('POST');
+      expect(reply.query.session).toBe(`chat-${runtime}`);
+      expect(reply.headers['content-type']).toContain('application/json');
+      expect(reply.body).toEqual({ msgtype: 'text', text: { content: `echo: ${text}` } });
+      const ack = await gw.waitForAck(id, WAIT_MS);
+      expect(ack.code).toBe(200);
+      expect(JSON.parse(ack.data)).toEqual({ response: null });
+    });
+
+    it('moves to a new connection on a server disconnect without losing or repeating a message', async () => {
+      const old = await settled();
+      const texts = Array.from({ length: 15 }, (_, i) => `disconnect-${runtime}-${i}`);
+      const ids: string[] = [];
+      // before the disconnect (on the old socket), inside the drain window, and after it
+      for (const text of texts.slice(0, 5)) ids.push(gw.pushChatbotMessage(text));
+      gw.disconnect(old);
+      for (const text of texts.slice(5, 10)) ids.push(gw.pushChatbotMessage(text));
+      const fresh = await settled();
+      expect(fresh.id).not.toBe(old.id);
+      for (const text of texts.slice(10)) ids.push(gw.pushChatbotMessage(text));
+
+      await gw.waitFor(() => ids.every((id) => !gw.unacked.includes(id)), WAIT_MS, 'every message acked').catch((e: Error) => expect.fail(e.message + said()));
+      await gw.waitFor(() => texts.every((t) => repliesTo(t).length > 0), WAIT_MS, 'every reply').catch((e: Error) => expect.fail(e.message + said()));
+      for (const text of texts) expect(repliesTo(text), `replies to ${text}`).toHaveLength(1);
+      for (const id of ids) expect(gw.acks.find((a) => a.headers.messageId === id)?.code).toBe(200);
+      await gw.waitFor(() => old.closedAt !== null, WAIT_MS, 'the old connection to close');
+      expect(gw.live()).toHaveLength(1);
+    });
+
+    it('reconnects after the connection is killed and gets a message pushed around the kill', async () => {
+      const old = await settled();
+      const opensBefore = gw.openCalls.length;
+      gw.kill(old);
+      // pushed while the TCP connection is already gone: lost on the wire, so the gateway
+      // redelivers it to the next connection
+      const during = `kill-${runtime}-during`;
+      const duringId = gw.pushChatbotMessage(during);
+      await gw.waitFor(() => old.closedAt !== null, WAIT_MS, 'the gateway to see the kill');
+      const fresh = await settled();
+      expect(fresh.id).not.toBe(old.id);
+      expect(gw.openCalls.length).toBeGreaterThan(opensBefore);
+      const after = `kill-${runtime}-after`;
+      const afterId = gw.pushChatbotMessage(after);
+      for (const id of [duringId, afterId]) expect((await gw.waitForAck(id, WAIT_MS)).code).toBe(200);
+      await gw.waitFor(() => repliesTo(during).length > 0 && repliesTo(after).length > 0, WAIT_MS, 'both replies').catch((e: Error) => expect.fail(e.message + said()));
+      expect(repliesTo(during)).toHaveLength(1);
+      expect(repliesTo(after)).toHaveLength(1);
+    });
+
+    it('stops when asked, closing its connection', async () => {
+      await settled();
+      await bot!.stop();
+      await gw.waitFor(() => gw.live().length === 0, WAIT_MS, 'the connection to close');
+      expect(bot!.output(), said()).toMatch(/^STOPPED$/m);
+      expect(bot!.output()).not.toContain(gw.clientSecret);
+    });
+  });
+}
