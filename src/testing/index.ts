@@ -13,3 +13,4 @@ export { FakeDingTalkGateway } from './gateway.js';
 export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, RouteHandler, OpenFault } from './gateway.js';
 export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
 export type { ChatbotSampleOptions } from './samples.js';
+export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault } from './openapi.js';

@@ -1,0 +1,104 @@
+import type { ChatbotMessage } from './message.js';
+
+/**
+ * Where a card (or a legacy interactive card) goes: the conversation a chatbot message
+ * came from (its group, or the 1:1 chat with its sender), a group by `openConversationId`,
+ * or a user's 1:1 chat with the bot by `userId` (staffId).
+ *
+ * @example
+ * ```ts
+ * const to: CardTarget = message;               // answer where the message came from
+ * const group: CardTarget = { openConversationId: 'cidAsXSBLnA==' };
+ * const user: CardTarget = { userId: 'manager01' };
+ * ```
+ */
+export type CardTarget = ChatbotMessage | { openConversationId: string } | { userId: string };
+
+/**
+ * Card data values: `cardParamMap` carries strings only, so numbers and booleans become
+ * their text and objects their JSON (as `sys_full_json_obj` expects).
+ *
+ * @example
+ * ```ts
+ * const params: CardParams = { title: 'Build', progress: 40, done: false, sys_full_json_obj: { order: ['msgTitle'] } };
+ * ```
+ */
+export type CardParams = Record<string, string | number | boolean | object | null>;
+
+/**
+ * `{ cardParamMap }` with every value as a string.
+ *
+ * @example
+ * ```ts
+ * cardParamMap({ count: 2, ok: true }); // { cardParamMap: { count: '2', ok: 'true' } }
+ * ```
+ */
+export function cardParamMap(params: CardParams = {}): { cardParamMap: Record<string, string> } {
+  const map: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) map[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return { cardParamMap: map };
+}
+
+/** Per-user private card data: userId → params. */
+export function privateCardData(data: Record<string, CardParams>): Record<string, { cardParamMap: Record<string, string> }> {
+  const out: Record<string, { cardParamMap: Record<string, string> }> = {};
+  for (const [userId, params] of Object.entries(data)) out[userId] = cardParamMap(params);
+  return out;
+}
+
+/** Resolves a target to a group conversation id or a user id. */
+export function resolveTarget(to: CardTarget): { group?: string; user?: string; message?: ChatbotMessage } {
+  if ('openConversationId' in to) return { group: to.openConversationId };
+  if ('userId' in to) return { user: to.userId };
+  const message = to as ChatbotMessage;
+  return message.conversationType === '2' ? { group: message.conversationId, message } : { user: message.senderStaffId ?? '', message };
+}
+
+/**
+ * The card `openSpaceId` of a target: `dtv1.card//IM_GROUP.<openConversationId>` for a
+ * group, `dtv1.card//IM_ROBOT.<userId>` for a 1:1 chat with the bot.
+ *
+ * @example
+ * ```ts
+ * openSpaceId(message); // 'dtv1.card//IM_GROUP.cidAsXSBLnA==' for a group message
+ * ```
+ */
+export function openSpaceId(to: CardTarget): string {
+  const { group, user } = resolveTarget(to);
+  return group !== undefined ? `dtv1.card//IM_GROUP.${group}` : `dtv1.card//IM_ROBOT.${user}`;
+}
+
+/**
+ * How a card instance is delivered (the deliver part of deliver/createAndDeliver).
+ *
+ * @example
+ * ```ts
+ * const d: CardDelivery = { to: message, atSender: true };
+ * ```
+ */
+export interface CardDelivery {
+  to: CardTarget;
+  /** Default: the app's clientId (internal apps' robotCode). */
+  robotCode?: string;
+  /** Groups: @-mention the message's sender. */
+  atSender?: boolean;
+  /** Groups: @-mention everyone. */
+  atAll?: boolean;
+  /** Groups: staffId → nick to @-mention. */
+  atUserIds?: Record<string, string>;
+  /** Groups: only these staffIds see the card. */
+  recipients?: string[];
+}
+
+/** The deliver fields of a body: openSpaceId, userIdType, and the group or 1:1 deliver model. */
+export function deliverFields(d: CardDelivery, robotCode: string): Record<string, unknown> {
+  const { group, message } = resolveTarget(d.to);
+  const hosting = message?.hostingContext?.userId ? { extension: { hostingRepliedContext: JSON.stringify({ userId: message.hostingContext.userId }) } } : {};
+  if (group === undefined) return { openSpaceId: openSpaceId(d.to), userIdType: 1, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', ...hosting } };
+  const at = d.atAll ? { '@ALL': '@ALL' } : { ...(d.atSender && message?.senderStaffId ? { [message.senderStaffId]: message.senderNick ?? '' } : {}), ...d.atUserIds };
+  return {
+    openSpaceId: openSpaceId(d.to),
+    userIdType: 1,
+    imGroupOpenDeliverModel: { robotCode: d.robotCode ?? robotCode, ...(Object.keys(at).length ? { atUserIds: at } : {}), ...(d.recipients ? { recipients: d.recipients } : {}), ...hosting },
+  };
+}

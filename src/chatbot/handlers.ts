@@ -1,0 +1,177 @@
+import type { DingTalkStreamClient } from '../client.js';
+import type { HandlerOptions, StreamMessage } from '../dispatch/router.js';
+import { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT } from '../protocol/topics.js';
+import { parseCardCallback, type CardCallback, type CardCallbackResponse } from './card-callback.js';
+import { graphResponse, parseGraphRequest, type GraphRequest, type GraphResponse } from './graph.js';
+import { ChatbotMessage } from './message.js';
+import { ChatbotReplier, type ReplierOptions } from './webhook.js';
+
+/**
+ * Handles one chatbot message: the typed message, a reply helper bound to its session
+ * webhook, and the raw stream message (headers, messageId).
+ *
+ * @example
+ * ```ts
+ * const onMessage: ChatbotHandler = async (message, reply) => { await reply.text(`you said: ${message.text}`); };
+ * ```
+ */
+export type ChatbotHandler = (message: ChatbotMessage, reply: ChatbotReplier, stream: StreamMessage) => unknown;
+
+/**
+ * Options of {@link registerChatbotHandler} and {@link chatbotMessages}: the topic
+ * (default `TOPIC_ROBOT`; `TOPIC_ROBOT_DELEGATE` for delegate mode), the ack policy and
+ * timeout, and webhook hosts to trust beyond DingTalk's.
+ *
+ * @example
+ * ```ts
+ * const options: ChatbotHandlerOptions = { topic: TOPIC_ROBOT_DELEGATE, ack: 'immediate' };
+ * ```
+ */
+export interface ChatbotHandlerOptions extends HandlerOptions, Omit<ReplierOptions, 'fetch'> {
+  topic?: string;
+}
+
+/**
+ * A chatbot message with its reply helper, as yielded by {@link chatbotMessages}.
+ *
+ * @example
+ * ```ts
+ * for await (const { message, reply }: ChatbotContext of chatbotMessages(client)) await reply.text(message.text);
+ * ```
+ */
+export interface ChatbotContext {
+  message: ChatbotMessage;
+  reply: ChatbotReplier;
+  stream: StreamMessage;
+}
+
+type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' | 'logger' | 'platform'>;
+
+function context(client: Client, stream: StreamMessage, options: ChatbotHandlerOptions): ChatbotContext | undefined {
+  try {
+    const message = ChatbotMessage.from(stream.data);
+    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts }), stream };
+  } catch (err) {
+    client.logger.warn(`ignored chatbot message ${stream.messageId}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Registers a chatbot handler, Python's `ChatbotHandler` in one call: the payload is
+ * validated into a {@link ChatbotMessage} and the handler gets it with a
+ * {@link ChatbotReplier}. The ack goes out automatically when the handler returns (or on
+ * receipt with `ack: 'immediate'`); a throw acks with code 500. A payload that fails
+ * validation is logged as a warning and acked (a redelivery would be just as invalid); the
+ * handler is not called.
+ *
+ * @example
+ * ```ts
+ * registerChatbotHandler(client, async (message, reply) => {
+ *   await reply.text(`Q: ${message.text}\nA: …`);
+ * });
+ * await client.start();
+ * ```
+ */
+export function registerChatbotHandler<C extends Client>(client: C, handler: ChatbotHandler, options: ChatbotHandlerOptions = {}): C {
+  client.registerCallbackHandler(options.topic ?? TOPIC_ROBOT, async (stream) => {
+    const ctx = context(client, stream, options);
+    if (ctx) await handler(ctx.message, ctx.reply, stream);
+    return null; // the gateway ignores a chatbot ack's response
+  }, options);
+  return client;
+}
+
+/**
+ * Chatbot messages as an async iterator, for scripts. Same ack semantics as
+ * `client.messages()`: a message is acked when the loop asks for the next one (so its
+ * body ran), or after the handler timeout; breaking out acks the current one; buffered
+ * messages never handed out are answered with code 500 so the gateway may redeliver them.
+ * Invalid payloads are logged, acked and skipped.
+ *
+ * @example
+ * ```ts
+ * for await (const { message, reply } of chatbotMessages(client)) {
+ *   await reply.text(`echo: ${message.text}`);
+ * }
+ * ```
+ */
+export function chatbotMessages(client: Client, options: ChatbotHandlerOptions = {}): AsyncIterableIterator<ChatbotContext> {
+  const inner = client.messages(options.topic ?? TOPIC_ROBOT, options);
+  const iterator: AsyncIterableIterator<ChatbotContext> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      for (;;) {
+        const r = await inner.next();
+        if (r.done) return { value: undefined, done: true };
+        const ctx = context(client, r.value, options);
+        if (ctx) return { value: ctx, done: false };
+      }
+    },
+    return: async () => {
+      await inner.return?.();
+      return { value: undefined, done: true };
+    },
+  };
+  return iterator;
+}
+
+/**
+ * Handles card button callbacks (`TOPIC_CARD`): the handler gets a parsed
+ * {@link CardCallback} and returns a {@link CardCallbackResponse} (build it with
+ * `cardCallbackResponse`), or nothing to leave the card as it is. An invalid payload is
+ * logged and answered with no update.
+ *
+ * @example
+ * ```ts
+ * registerCardCallbackHandler(client, async (cb) => cardCallbackResponse({ cardData: { status: cb.params.action } }));
+ * ```
+ */
+export function registerCardCallbackHandler<C extends Client>(client: C, handler: (callback: CardCallback, stream: StreamMessage) => CardCallbackResponse | void | null | Promise<CardCallbackResponse | void | null>, options: HandlerOptions & { topic?: string } = {}): C {
+  client.registerCallbackHandler(options.topic ?? TOPIC_CARD, async (stream) => {
+    let callback: CardCallback;
+    try {
+      callback = parseCardCallback(stream.data);
+    } catch (err) {
+      client.logger.warn(`ignored card callback ${stream.messageId}: ${(err as Error).message}`);
+      return null;
+    }
+    return (await handler(callback, stream)) ?? null;
+  }, options);
+  return client;
+}
+
+/**
+ * Handles Graph API / AI plugin calls (`TOPIC_GRAPH_API`): the handler gets a parsed
+ * {@link GraphRequest} and returns a {@link GraphResponse} (build it with `graphResponse`)
+ * or any JSON value, which is sent as a 200 body. An invalid request is answered 400; a
+ * throw, 500.
+ *
+ * @example
+ * ```ts
+ * registerGraphApiHandler(client, async (req) => graphResponse({ body: { weather: 'sunny', city: req.json().city } }));
+ * ```
+ */
+export function registerGraphApiHandler<C extends Client>(client: C, handler: (request: GraphRequest, stream: StreamMessage) => unknown, options: HandlerOptions = {}): C {
+  client.registerCallbackHandler(TOPIC_GRAPH_API, async (stream): Promise<GraphResponse> => {
+    let request: GraphRequest;
+    try {
+      request = parseGraphRequest(stream.data);
+    } catch (err) {
+      client.logger.warn(`ignored graph API request ${stream.messageId}: ${(err as Error).message}`);
+      return graphResponse({ status: 400, body: { error: 'invalid graph API request' } });
+    }
+    try {
+      const result = await handler(request, stream);
+      return isGraphResponse(result) ? result : graphResponse({ body: result });
+    } catch (err) {
+      client.logger.error(`graph API handler failed for ${request.requestLine.method} ${request.path}`, err);
+      return graphResponse({ status: 500, body: { error: 'handler failed' } });
+    }
+  }, options);
+  return client;
+}
+
+function isGraphResponse(value: unknown): value is GraphResponse {
+  return typeof value === 'object' && value !== null && 'statusLine' in value;
+}

@@ -1,0 +1,37 @@
+/**
+ * A proactive robot message: a `msgKey` template and its `msgParam` (an object, sent as
+ * the JSON string DingTalk expects, or that string itself).
+ *
+ * @example
+ * ```ts
+ * const m: RobotMessage = { msgKey: 'sampleText', msgParam: { content: 'hi' } };
+ * ```
+ */
+export interface RobotMessage {
+  msgKey: string;
+  msgParam: Record<string, unknown> | string;
+}
+
+/**
+ * Builders of the common `msgKey`/`msgParam` pairs for `sendRobotToUsers`/`sendRobotToGroup`.
+ * Any other template: pass `{ msgKey, msgParam }` yourself.
+ *
+ * @example
+ * ```ts
+ * await api.sendRobotToGroup({ openConversationId, ...robotMessage.actionCard({ title: 'PR #12', text: 'ready', singleTitle: 'Review', singleURL: url }) });
+ * ```
+ */
+export const robotMessage = {
+  /** `sampleText`. */
+  text: (content: string): RobotMessage => ({ msgKey: 'sampleText', msgParam: { content } }),
+  /** `sampleMarkdown`. */
+  markdown: (title: string, text: string): RobotMessage => ({ msgKey: 'sampleMarkdown', msgParam: { title, text } }),
+  /** `sampleActionCard` (one button). */
+  actionCard: (card: { title: string; text: string; singleTitle: string; singleURL: string }): RobotMessage => ({ msgKey: 'sampleActionCard', msgParam: card }),
+  /** `sampleLink`. */
+  link: (link: { title: string; text: string; messageUrl: string; picUrl?: string }): RobotMessage => ({ msgKey: 'sampleLink', msgParam: { picUrl: '', ...link } }),
+  /** `sampleImageMsg`: a picture URL, or a `mediaId` from `uploadMedia`. */
+  image: (photoURL: string): RobotMessage => ({ msgKey: 'sampleImageMsg', msgParam: { photoURL } }),
+  /** `sampleFile`: a `mediaId` from `uploadMedia`. */
+  file: (mediaId: string, fileName: string, fileType: string): RobotMessage => ({ msgKey: 'sampleFile', msgParam: { mediaId, fileName, fileType } }),
+};

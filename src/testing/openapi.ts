@@ -1,0 +1,148 @@
+import type { FakeDingTalkGateway, RecordedRequest, RouteHandler } from './gateway.js';
+import { newMessageId } from './samples.js';
+
+/**
+ * Options of {@link installFakeOpenApi}.
+ *
+ * @example
+ * ```ts
+ * installFakeOpenApi(gateway, { expireIn: 7200, tokenDelayMs: 20 });
+ * ```
+ */
+export interface FakeOpenApiOptions {
+  /** Lifetime of issued tokens in seconds (real: 7200). */
+  expireIn?: number;
+  /** Delay before the token endpoint answers, to make concurrent callers overlap. */
+  tokenDelayMs?: number;
+}
+
+/**
+ * A DingTalk error to inject: the `{code, message, requestid}` body of `/v1.0` endpoints
+ * (or `{errcode, errmsg}` with HTTP 200 for legacy ones when `errcode` is set).
+ *
+ * @example
+ * ```ts
+ * const fault: OpenApiFault = { status: 403, code: 'Forbidden.AccessDenied', message: 'no permission' };
+ * ```
+ */
+export interface OpenApiFault {
+  status?: number;
+  code?: string;
+  message?: string;
+  errcode?: number;
+}
+
+/**
+ * The fake OpenAPI's handle: what it issued and received, and its fault injection.
+ *
+ * @example
+ * ```ts
+ * const api = installFakeOpenApi(gateway);
+ * api.revokeTokens(); // the next call gets a 401 and must refresh its token
+ * ```
+ */
+export interface FakeOpenApi {
+  /** Every token issued, oldest first. */
+  readonly tokens: string[];
+  /** Calls to the token endpoint. */
+  readonly tokenRequests: RecordedRequest[];
+  /** Recorded calls to `path` (method optional). */
+  calls(path: string, method?: string): RecordedRequest[];
+  /** Media uploads received, with their multipart fields. */
+  readonly uploads: Array<{ type: string | null; filename: string | undefined; size: number; text: string }>;
+  /** Every token issued so far becomes invalid (as if expired or revoked). */
+  revokeTokens(): void;
+  /** The next `count` calls to `path` fail with `fault`. */
+  failNext(path: string, fault?: OpenApiFault, count?: number): void;
+}
+
+const ERROR_ID = () => newMessageId().replace(/_/g, '-');
+
+/**
+ * Adds a fake DingTalk OpenAPI to a {@link FakeDingTalkGateway}: access tokens (with
+ * `expireIn`, 401 for revoked ones), robot 1:1 and group messages, legacy interactive
+ * cards, card instances (create, deliver, createAndDeliver, update), card streaming,
+ * robot message file download and the legacy `media/upload`. Each endpoint checks the
+ * token (`x-acs-dingtalk-access-token`, or `?access_token=` for legacy ones) and the
+ * required body fields, answering DingTalk-shaped errors otherwise. Point both
+ * `openApiHost` and `oapiHost` of `DingTalkOpenApi` at `gateway.openApiHost`.
+ *
+ * @example
+ * ```ts
+ * const gateway = await new FakeDingTalkGateway().listen();
+ * const fake = installFakeOpenApi(gateway);
+ * const api = new DingTalkOpenApi(client, { oapiHost: gateway.openApiHost });
+ * await api.sendRobotToUsers({ userIds: ['u1'], msgKey: 'sampleText', msgParam: { content: 'hi' } });
+ * fake.calls('/v1.0/robot/oToMessages/batchSend').length; // 1
+ * ```
+ */
+export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOpenApiOptions = {}): FakeOpenApi {
+  const expireIn = options.expireIn ?? 7200;
+  const valid = new Map<string, number>(); // token → expiry (ms)
+  const faults = new Map<string, OpenApiFault[]>();
+  const tokens: string[] = [];
+  const uploads: FakeOpenApi['uploads'] = [];
+  const error = (status: number, code: string, message: string) => ({ status, body: { code, message, requestid: ERROR_ID() } });
+
+  const tokenOk = (token: string | undefined) => token !== undefined && (valid.get(token) ?? 0) > Date.now();
+  const api = (method: string, path: string, required: string[], answer: (body: Record<string, any>, req: RecordedRequest) => unknown, legacy = false) => {
+    const handler: RouteHandler = async (req) => {
+      const fault = faults.get(path)?.shift();
+      if (fault) {
+        if (fault.errcode !== undefined) return { status: fault.status ?? 200, body: { errcode: fault.errcode, errmsg: fault.message ?? 'error' } };
+        return error(fault.status ?? 400, fault.code ?? 'InvalidParameter', fault.message ?? 'injected error');
+      }
+      if (legacy) {
+        if (!tokenOk(req.query.access_token)) return { status: 200, body: { errcode: 40014, errmsg: '不合法的access_token' } };
+      } else if (!tokenOk(req.headers['x-acs-dingtalk-access-token'])) {
+        return error(401, 'InvalidAuthentication', '不合法的access_token');
+      }
+      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, any>;
+      const missing = required.filter((k) => body[k] === undefined || body[k] === null || body[k] === '');
+      if (missing.length) return error(400, 'MissingParameter', `missing ${missing.join(', ')}`);
+      return { status: 200, body: await answer(body, req) };
+    };
+    gateway.route(method, path, handler);
+  };
+
+  gateway.route('POST', '/v1.0/oauth2/accessToken', async (req) => {
+    if (options.tokenDelayMs) await new Promise((r) => setTimeout(r, options.tokenDelayMs));
+    const body = req.body as { appKey?: string; appSecret?: string } | undefined;
+    if (!body || body.appKey !== gateway.clientId || body.appSecret !== gateway.clientSecret) return error(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret');
+    const accessToken = `tok${crypto.randomUUID().replace(/-/g, '')}`;
+    tokens.push(accessToken);
+    valid.set(accessToken, Date.now() + expireIn * 1000);
+    return { status: 200, body: { accessToken, expireIn } };
+  });
+
+  const ok = { success: true, result: true };
+  api('POST', '/v1.0/robot/oToMessages/batchSend', ['robotCode', 'userIds', 'msgKey', 'msgParam'], () => ({ processQueryKey: ERROR_ID(), invalidStaffIdList: [], flowControlledStaffIdList: [] }));
+  api('POST', '/v1.0/robot/groupMessages/send', ['robotCode', 'openConversationId', 'msgKey', 'msgParam'], () => ({ processQueryKey: ERROR_ID() }));
+  api('POST', '/v1.0/im/v1.0/robot/interactiveCards/send', ['cardTemplateId', 'robotCode', 'cardData', 'cardBizId'], () => ({ processQueryKey: ERROR_ID() }));
+  api('PUT', '/v1.0/im/robots/interactiveCards', ['cardBizId', 'cardData'], () => ({ success: true }));
+  api('POST', '/v1.0/card/instances', ['cardTemplateId', 'outTrackId', 'cardData'], (b) => ({ success: true, result: b.outTrackId }));
+  api('POST', '/v1.0/card/instances/deliver', ['outTrackId', 'openSpaceId'], (b) => ({ success: true, result: [{ spaceId: String(b.openSpaceId).split('.').slice(1).join('.'), success: true }] }));
+  api('POST', '/v1.0/card/instances/createAndDeliver', ['cardTemplateId', 'outTrackId', 'cardData', 'openSpaceId'], (b) => ({ success: true, result: { outTrackId: b.outTrackId, deliverResults: [{ success: true }] } }));
+  api('PUT', '/v1.0/card/instances', ['outTrackId'], () => ok);
+  api('PUT', '/v1.0/card/streaming', ['outTrackId', 'guid', 'key'], () => ok);
+  api('POST', '/v1.0/robot/messageFiles/download', ['robotCode', 'downloadCode'], (b) => ({ downloadUrl: `${gateway.openApiHost}/files/${encodeURIComponent(String(b.downloadCode))}` }));
+  api('POST', '/media/upload', [], async (_b, req) => {
+    const form = await new Response(req.rawBody, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+    const media = form.get('media');
+    if (!(media instanceof Blob)) return { errcode: 40005, errmsg: 'missing media' };
+    const text = await media.text();
+    uploads.push({ type: form.get('type') as string | null, filename: (media as File).name, size: media.size, text });
+    return { errcode: 0, errmsg: 'ok', type: form.get('type'), media_id: `@lA${crypto.randomUUID().slice(0, 8)}`, created_at: Date.now() };
+  }, true);
+
+  return {
+    tokens,
+    uploads,
+    get tokenRequests() {
+      return gateway.requests.filter((r) => r.path === '/v1.0/oauth2/accessToken');
+    },
+    calls: (path, method) => gateway.requests.filter((r) => r.path === path && (!method || r.method === method)),
+    revokeTokens: () => valid.clear(),
+    failNext: (path, fault = {}, count = 1) => faults.set(path, [...(faults.get(path) ?? []), ...Array<OpenApiFault>(count).fill(fault)]),
+  };
+}
