@@ -27,7 +27,7 @@ describe('reliability: gateway faults', () => {
       const gw = await gateway();
       gw.failOpen(fault, 5);
       const errors: unknown[] = [];
-      const c = client(gw, { openTimeoutMs: 150 });
+      const c = client(gw, { openTimeoutMs: fault === 'timeout' ? 300 : 5_000 }); // a short timeout only where it is the fault
       c.addEventListener('error', (e) => errors.push((e as CustomEvent).detail));
       watch(gw, c.log, errors);
       const tally = new Tally();
