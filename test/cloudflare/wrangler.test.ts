@@ -1,0 +1,117 @@
+/**
+ * The repository's wrangler.toml with the real wrangler CLI: `deploy --dry-run` builds the
+ * example Durable Object bot, and `wrangler dev` runs it against the local fake gateway.
+ * Both use the built package (dist/), as a user's project would: `npm test` builds first.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDingTalkGateway } from '../../src/testing/index.js';
+import { ROOT } from '../conformance/launch.js';
+
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+// offline and quiet: no metrics, no Request.cf lookup, no colours, no interactive session
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' };
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs wrangler; resolves with its exit code and output once it printed `until` (then it keeps running) or exited. */
+function wrangler(args: string[], until?: RegExp) {
+  // its own process group, so that stopping it also stops the workerd it starts
+  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    process.kill(-child.pid!, 'SIGTERM');
+    const timer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  cleanups.push(stop);
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const settled = new Promise<{ code: number | null; ready: boolean }>((resolve) => {
+    if (until) child.stdout.on('data', () => until.test(out) && resolve({ code: null, ready: true }));
+    void exited.then((code) => resolve({ code, ready: false }));
+  });
+  return { settled, output: () => out, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('wrangler', () => {
+  it('builds the example Durable Object bot with deploy --dry-run', async () => {
+    expect(existsSync(join(ROOT, 'dist/adapters/cloudflare.mjs')), 'run `npm run build` first').toBe(true);
+    const outdir = tempDir('dingtalk-wrangler-out-');
+    const run = wrangler(['deploy', '--dry-run', '--outdir', outdir]);
+    const { code } = await run.settled;
+    expect(code, run.output()).toBe(0);
+    expect(run.output()).toMatch(/env\.DINGTALK_BOT \(EchoBot\)\s+Durable Object/);
+    const bundle = readFileSync(join(outdir, 'worker.js'), 'utf8');
+    expect(bundle).toContain('EchoBot');
+    expect(bundle).toMatch(/export\s*\{[^}]*EchoBot/);
+  });
+
+  it('type-checks the example against the built package and @cloudflare/workers-types', async () => {
+    const tsc = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'examples/cloudflare/tsconfig.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    tsc.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    tsc.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+    const code = await new Promise<number | null>((resolve) => tsc.once('exit', resolve));
+    expect(code, out).toBe(0);
+  });
+
+  it('runs it with wrangler dev against the fake gateway: start, reply, stop', async () => {
+    const gw = await new FakeDingTalkGateway().listen();
+    cleanups.push(() => gw.close());
+    const port = await freePort();
+    const run = wrangler(
+      ['dev', '--env-file', 'examples/cloudflare/local.env', '--var', `DINGTALK_OPENAPI_HOST:${gw.openApiHost}`, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', tempDir('dingtalk-wrangler-state-'), '--show-interactive-dev-session=false'],
+      /Ready on http/,
+    );
+    const { ready } = await run.settled;
+    expect(ready, run.output()).toBe(true);
+    const control = async (method: string, path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: 'Bearer local-dev-token' } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    const started = await control('POST', '/start');
+    expect(started.status, run.output()).toBe(200);
+    expect(started.body).toMatchObject({ running: true, state: 'open' });
+    expect(gw.openCalls).toHaveLength(1);
+    expect((gw.openCalls[0]!.body as { ua: string }).ua).toContain('(workerd)');
+
+    const id = gw.pushChatbotMessage('hello');
+    await gw.waitFor(() => gw.webhookCalls.length === 1, 10_000, 'the reply');
+    expect(gw.webhookCalls[0]!.body).toEqual({ msgtype: 'text', text: { content: 'You said: hello' } });
+    expect((await gw.waitForAck(id)).code).toBe(200);
+
+    const stopped = await control('POST', '/stop');
+    expect(stopped.body).toMatchObject({ running: false, state: 'stopped' });
+    await gw.waitFor(() => gw.live().length === 0, 10_000, 'the socket to close');
+    await run.stop();
+  });
+});
