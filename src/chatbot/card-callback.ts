@@ -2,8 +2,8 @@ import * as v from 'valibot';
 import { cardParamMap, privateCardData, type CardParams } from './cards.js';
 import { jsonField, validate } from './validate.js';
 
-const jsonText = v.optional(v.union([v.string(), v.looseObject({})]));
-const CardCallbackSchema = v.looseObject({
+const jsonText = v.optional(v.union([v.string(), v.record(v.string(), v.unknown())]));
+const CardCallbackSchema = v.object({
   outTrackId: v.string(),
   type: v.optional(v.string()),
   corpId: v.optional(v.string()),
@@ -72,7 +72,7 @@ export function parseCardCallback(data: unknown): CardCallback {
     extension: jsonField(raw.extension),
     params: privateData.params ?? {},
     actionIds: Array.isArray(privateData.actionIds) ? privateData.actionIds : [],
-    raw,
+    raw: data as Record<string, unknown>,
   };
 }
 

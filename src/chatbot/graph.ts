@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { validate } from './validate.js';
 
-const GraphRequestSchema = v.looseObject({
-  requestLine: v.looseObject({ method: v.string(), uri: v.string() }),
+const GraphRequestSchema = v.object({
+  requestLine: v.object({ method: v.string(), uri: v.string() }),
   headers: v.optional(v.record(v.string(), v.string()), {}),
   body: v.optional(v.unknown()),
 });
@@ -49,7 +49,7 @@ export function parseGraphRequest(data: unknown): GraphRequest {
     path: uri.pathname,
     query: uri.searchParams,
     json: <T>() => (typeof raw.body === 'string' ? (raw.body ? JSON.parse(raw.body) : {}) : (raw.body ?? {})) as T,
-    raw,
+    raw: data as Record<string, unknown>,
   };
 }
 

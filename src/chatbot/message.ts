@@ -3,10 +3,9 @@ import { validate } from './validate.js';
 
 const str = v.optional(v.string());
 const bool = v.optional(v.boolean());
-// milliseconds; accepted as a numeric string too, in case a gateway serialises it that way
-const ms = v.optional(v.union([v.number(), v.pipe(v.string(), v.transform(Number), v.number())]));
+const ms = v.optional(v.number());
 
-const AtUserSchema = v.looseObject({ dingtalkId: str, staffId: str, unionId: str });
+const AtUserSchema = v.object({ dingtalkId: str, staffId: str, unionId: str });
 
 const fields = {
   msgtype: v.string(),
@@ -28,23 +27,24 @@ const fields = {
   sessionWebhook: str,
   sessionWebhookExpiredTime: ms,
   createAt: ms,
-  hostingContext: v.optional(v.looseObject({ userId: str, nick: str })),
-  text: v.optional(v.looseObject({ content: v.string() })),
-  // every non-text msgtype carries `content`; its keys depend on the msgtype (kept loose so
-  // that new msgtypes and new keys pass through instead of being rejected)
+  hostingContext: v.optional(v.object({ userId: str, nick: str })),
+  text: v.optional(v.object({ content: v.string() })),
+  // every non-text msgtype carries `content`; its keys depend on the msgtype (others are
+  // kept, so that new msgtypes and new keys pass through instead of being rejected)
   content: v.optional(
-    v.looseObject({
+    v.object({
       downloadCode: str,
       pictureDownloadCode: str,
       recognition: str,
       fileName: str,
-      richText: v.optional(v.array(v.looseObject({ text: str, downloadCode: str, pictureDownloadCode: str, type: str }))),
+      richText: v.optional(v.array(v.object({ text: str, downloadCode: str, pictureDownloadCode: str, type: str }))),
     }),
   ),
 };
-const ChatbotMessageSchema = v.looseObject(fields);
-/** The documented fields only (a loose object's index signature would hide them from `Omit`). */
-type KnownFields = v.InferOutput<v.ObjectSchema<typeof fields, undefined>>;
+// validation only: the message keeps the payload as received, so unknown fields and
+// unknown `content` keys pass through (a plain object schema is also smaller than a loose one)
+const ChatbotMessageSchema = v.object(fields);
+type KnownFields = v.InferOutput<typeof ChatbotMessageSchema>;
 
 /**
  * The `data` of a chatbot message as DingTalk sends it (every field the protocol documents;
@@ -108,12 +108,15 @@ export class ChatbotMessage {
    * ```
    */
   static from(data: unknown): ChatbotMessage {
-    return new ChatbotMessage(validate(ChatbotMessageSchema, data, 'chatbot message'));
+    validate(ChatbotMessageSchema, data, 'chatbot message');
+    const raw = data as ChatbotMessageData;
+    return new ChatbotMessage(raw.atUsers ? raw : { ...raw, atUsers: [] });
   }
 
   private constructor(raw: ChatbotMessageData) {
-    const { text: _text, ...fields } = raw;
-    Object.assign(this, fields);
+    // copy the payload's fields, except those the class computes (`text`, `isGroup`, …):
+    // assigning over a getter would throw, and the computed value must win anyway
+    for (const key of Object.keys(raw)) if (!(key in ChatbotMessage.prototype)) (this as Record<string, unknown>)[key] = raw[key];
     Object.defineProperty(this, 'raw', { value: raw, enumerable: false });
   }
 

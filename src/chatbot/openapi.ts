@@ -114,7 +114,7 @@ export class DingTalkOpenApi {
       this.clientId = client.clientId;
       clientSecret = client.credential.clientSecret;
       this.redactor = client.redactor;
-      this.logger = overrides.logger ?? client.logger;
+      this.logger = overrides.logger ? createLogger(overrides.logger, 'info', this.redactor) : client.logger;
       this.fetch = overrides.fetch ?? client.platform.fetch;
       this.openApiHost = overrides.openApiHost ?? client.settings.openApiHost;
     } else {

@@ -90,7 +90,7 @@ export function assertWebhookUrl(url: string | undefined, extraHosts: string[] =
     if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
   }
   const shown = parsed ? `${parsed.protocol}//${parsed.host}` : 'an invalid URL';
-  throw new WebhookError('WEBHOOK_HOST_REJECTED', `Refusing to post a reply to ${shown}: session webhooks must be https://*.dingtalk.com (or *.dingtalk.io); add trusted hosts with allowedWebhookHosts.`);
+  throw new WebhookError('WEBHOOK_HOST_REJECTED', `Refused to post to ${shown}: a session webhook must be https://*.dingtalk.com or *.dingtalk.io (see allowedWebhookHosts).`);
 }
 
 /**
@@ -181,7 +181,7 @@ export class ChatbotReplier {
     const { sessionWebhook, sessionWebhookExpiredTime } = this.target;
     const url = assertWebhookUrl(sessionWebhook, this.extraHosts);
     if (sessionWebhookExpiredTime !== undefined && Date.now() >= sessionWebhookExpiredTime) {
-      throw new WebhookError('WEBHOOK_EXPIRED', 'The session webhook of this message has expired (sessionWebhookExpiredTime passed, ~90 min after the message); send a proactive message with DingTalkOpenApi.sendRobotToUsers/sendRobotToGroup instead.');
+      throw new WebhookError('WEBHOOK_EXPIRED', 'This message\'s session webhook has expired (sessionWebhookExpiredTime); send with DingTalkOpenApi.sendRobotToUsers/sendRobotToGroup instead.');
     }
     let response: Response;
     try {

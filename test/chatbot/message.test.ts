@@ -66,6 +66,14 @@ describe('ChatbotMessage', () => {
     expect(m.downloadCodes).toEqual([]);
   });
 
+  it('keeps computed helpers when the payload has fields with the same names', () => {
+    const m = ChatbotMessage.from(sample('text', undefined, { isGroup: 'yes', downloadCodes: 'x', toJSON: 1, raw: 2, textList: 3 }));
+    expect(m.isGroup).toBe(true);
+    expect(m.downloadCodes).toEqual([]);
+    expect(m.textList).toEqual([' hello']);
+    expect(m.raw.isGroup).toBe('yes');
+  });
+
   it('reads hostingContext on the delegate topic', () => {
     const m = ChatbotMessage.from(sample('text', undefined, { hostingContext: { userId: 'owner1', nick: '老板' } }));
     expect(m.hostingContext).toEqual({ userId: 'owner1', nick: '老板' });
