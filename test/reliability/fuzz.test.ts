@@ -47,9 +47,9 @@ describe('reliability: fuzzed frames', () => {
   it('survives 10,000+ fuzzed frames: valid ones acked, bad ones reported once each (scenario 7)', async () => {
     const gw = await gateway({ redeliverAfterMs: 0 });
     const errors: unknown[] = [];
-    const c = client(gw, { logLevel: 'info', maxQueue: 20_000 });
+    const c = client(gw, { maxQueue: 20_000 });
     c.addEventListener('error', (e) => errors.push((e as CustomEvent).detail));
-    watch(gw, undefined, errors);
+    watch(gw, c.log, errors);
     const handled = new Set<string>();
     c.registerCallbackHandler(TOPIC_CARD, (m) => void handled.add(m.messageId));
     c.registerAllEventHandler((m) => void handled.add(m.messageId));
