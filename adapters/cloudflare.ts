@@ -309,7 +309,7 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
     await this.armWatchdog();
     await this.prune();
     await this.ctx.storage.put({ [COUNTERS]: this.counters() });
-    this.revive();
+    this.revive().catch(() => {}); // logged in revive; the next alarm retries
   }
 
   /**
@@ -390,7 +390,7 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
         // woken by a request or the alarm after an eviction: reconnect now, and make sure the
         // watchdog is armed even if the alarm that kept us alive was lost
         await this.armWatchdog();
-        this.revive();
+        this.revive().catch(() => {}); // logged in revive; the alarm retries
       }
     })().catch((err: unknown) => {
       this.booted = undefined; // let the next request or alarm retry

@@ -94,6 +94,16 @@ describe('control routes', () => {
     expect(gw.openCalls).toHaveLength(0);
   });
 
+  it('answer start with a typed CONFIG error when a credential secret is missing, and stay stopped', async () => {
+    const gw = await gateway();
+    const bot = await worker(gw, { bindings: { DINGTALK_CLIENT_SECRET: undefined } });
+    const res = await bot.control('POST', '/start');
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('CONFIG');
+    expect(await bot.status()).toMatchObject({ running: false, state: 'idle' });
+    expect(gw.openCalls).toHaveLength(0);
+  });
+
   it('answer 404 off the routes and 405 to the wrong method', async () => {
     const gw = await gateway();
     const bot = await worker(gw);
