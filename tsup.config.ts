@@ -19,6 +19,6 @@ export default defineConfig({
   clean: true,
   platform: 'neutral',
   target: 'es2022',
-  external: ['ws', 'valibot', /^node:/],
+  external: ['ws', 'valibot', 'undici', /^node:/],
   outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.js' }),
 });

@@ -11,20 +11,48 @@
  * @module
  */
 import WebSocketImpl from 'ws';
-import { DingTalkStreamClient as CoreClient, type ClientOptions } from '../src/client.js';
+import { DingTalkStreamClient as CoreClient, DEFAULTS, type ClientOptions } from '../src/client.js';
 import type { Platform } from '../src/platform.js';
+import { proxiedFetch, proxyFor, TunnelAgent } from './node-proxy.js';
 
 export * from '../src/index.js';
 
 /**
- * The Node platform: global WebSocket if present, else `ws`; global `fetch`.
+ * Node-only options: an HTTP(S) proxy for the open call, the WebSocket and every `fetch`.
  *
  * @example
  * ```ts
- * const platform = nodePlatform();
+ * new DingTalkStreamClient({ clientId, clientSecret, proxy: 'http://proxy.corp:3128' });
  * ```
  */
-export function nodePlatform(): Platform {
+export interface NodeClientOptions extends ClientOptions {
+  /**
+   * Proxy URL (`http://user:pass@host:port`). Default: `HTTPS_PROXY`/`ALL_PROXY` from the
+   * environment unless `NO_PROXY` matches the host; `false` ignores the environment.
+   */
+  proxy?: string | false;
+}
+
+/**
+ * The Node platform: global WebSocket if present, else `ws`; global `fetch`. With a proxy,
+ * `ws` through a CONNECT tunnel and undici's `fetch` through its `ProxyAgent`.
+ *
+ * @example
+ * ```ts
+ * const platform = nodePlatform({ proxy: 'http://127.0.0.1:3128' });
+ * ```
+ */
+export function nodePlatform(options: { proxy?: string | false; openApiHost?: string } = {}): Platform {
+  const proxy = proxyFor(options.openApiHost ?? DEFAULTS.openApiHost, options.proxy, process.env);
+  if (proxy) {
+    const agent = new TunnelAgent(proxy);
+    class ProxiedWebSocket extends WebSocketImpl {
+      constructor(url: string) {
+        super(url, { agent });
+      }
+    }
+    return { WebSocket: ProxiedWebSocket as unknown as Platform['WebSocket'], fetch: proxiedFetch(proxy), name: 'node' };
+  }
   const g = globalThis as { WebSocket?: Platform['WebSocket'] };
   return {
     WebSocket: g.WebSocket ?? (WebSocketImpl as unknown as Platform['WebSocket']),
@@ -43,7 +71,7 @@ export function nodePlatform(): Platform {
  * ```
  */
 export class DingTalkStreamClient extends CoreClient {
-  constructor(options: ClientOptions) {
-    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? nodePlatform() });
+  constructor(options: NodeClientOptions) {
+    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? nodePlatform(options) });
   }
 }

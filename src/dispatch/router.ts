@@ -48,7 +48,17 @@ export type CallbackHandler<T = any> = (message: StreamMessage<T>) => unknown;
  * const onEvent: EventHandler = async (event) => (event.headers.eventType === 'user_add_org' ? 'SUCCESS' : 'LATER');
  * ```
  */
-export type EventHandler<T = any> = (event: StreamMessage<T>) => EventStatus | void | { status: EventStatus; message?: string } | Promise<EventStatus | void | { status: EventStatus; message?: string }>;
+export type EventHandler<T = any> = (event: StreamMessage<T>) => EventResult | Promise<EventResult>;
+
+/**
+ * What an EVENT handler may return; anything but `'LATER'` (or `{ status: 'LATER' }`) acks SUCCESS.
+ *
+ * @example
+ * ```ts
+ * const r: EventResult = { status: 'LATER', message: 'database down' };
+ * ```
+ */
+export type EventResult = EventStatus | void | null | undefined | { status: EventStatus; message?: string };
 
 /**
  * When a message is acked: `'after'` the handler returns (its result is the ack; default),
