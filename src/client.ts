@@ -1,3 +1,4 @@
+import { defer, type Deferred } from './connection/abort.js';
 import { openConnection, type Subscription } from './connection/gateway.js';
 import { Supervisor, type SupervisorSettings } from './connection/supervisor.js';
 import type { StreamConnection } from './connection/connection.js';
@@ -158,19 +159,21 @@ export class DingTalkStreamClient extends EventTarget {
   readonly redactor = new Redactor();
   readonly platform: Platform;
   protected readonly dedup: DedupWindow;
-  private readonly clientSecret: string;
-  private readonly iterators = new Set<() => void>();
-  private readonly router: Router;
-  private readonly limiter: Limiter;
-  private readonly supervisor: Supervisor;
-  private readonly uaSuffix: string;
-  private state: ClientState = 'idle';
-  private connectedAt: number | null = null;
-  private lastError: DingTalkStreamError | null = null;
-  private controller: AbortController | undefined;
-  private running: Promise<void> | undefined;
-  private firstOpen: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-  private stopped: { resolve: () => void; reject: (e: unknown) => void; promise: Promise<void> } | undefined;
+  readonly #clientSecret: string;
+  readonly #iterators = new Set<() => void>();
+  readonly #router: Router;
+  readonly #limiter: Limiter;
+  readonly #supervisor: Supervisor;
+  readonly #uaSuffix: string;
+  #state: ClientState = 'idle';
+  #connectedAt: number | null = null;
+  #lastError: DingTalkStreamError | null = null;
+  #controller: AbortController | undefined;
+  #running: Promise<void> | undefined;
+  /** Settles when the first connection of the current run opens (or the run fails/stops first). */
+  #opened: Deferred | undefined;
+  /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. */
+  #ended: Deferred | undefined;
 
   constructor(options: ClientOptions | Credential) {
     super();
@@ -179,7 +182,7 @@ export class DingTalkStreamClient extends EventTarget {
       throw new DingTalkStreamError('CONFIG', 'clientId and clientSecret are required (the AppKey and AppSecret of your DingTalk app).');
     }
     this.clientId = opts.clientId;
-    this.clientSecret = opts.clientSecret;
+    this.#clientSecret = opts.clientSecret;
     this.credential = new Credential(opts.clientId, opts.clientSecret);
     const settings = { ...DEFAULTS } as Settings;
     for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
@@ -190,28 +193,28 @@ export class DingTalkStreamClient extends EventTarget {
     this.redactor.add(opts.clientSecret);
     this.logger = createLogger(opts.logger === undefined ? console : (opts.logger ?? undefined), opts.logLevel ?? 'info', this.redactor);
     this.platform = opts.platform ?? globalPlatform();
-    this.uaSuffix = opts.ua ? ` ${opts.ua}` : '';
+    this.#uaSuffix = opts.ua ? ` ${opts.ua}` : '';
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
-    this.limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue);
-    this.router = new Router(this.dedup, this.limiter, this.logger, {
-      onDisconnect: (target) => this.supervisor.retire(target as StreamConnection, 'disconnect'),
-      onError: (error) => this.emit('error', error),
+    this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue);
+    this.#router = new Router(this.dedup, this.#limiter, this.logger, {
+      onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
+      onError: (error) => this.#emit('error', error),
     }, this.settings.handlerTimeoutMs);
-    this.supervisor = new Supervisor(this.platform, this.settings as SupervisorSettings, {
+    this.#supervisor = new Supervisor(this.platform, this.settings as SupervisorSettings, {
       getEndpoint: (signal) =>
         openConnection(this.platform, {
           openApiHost: this.settings.openApiHost,
           clientId: this.clientId,
-          clientSecret: this.clientSecret,
+          clientSecret: this.#clientSecret,
           subscriptions: this.subscriptions(),
-          ua: `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${this.uaSuffix}`,
+          ua: `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${this.#uaSuffix}`,
         }, this.settings.openTimeoutMs, signal),
-      onMessage: (conn, text) => this.router.handle(conn, text),
-      onState: (event, detail) => this.onSupervisorState(event, detail),
-      onFatal: (error) => this.fail(error),
+      onMessage: (conn, text) => this.#router.handle(conn, text),
+      onState: (event, detail) => this.#onSupervisorState(event, detail),
+      onFatal: (error) => this.#fail(error),
       onError: (error) => {
-        this.lastError = error;
-        this.emit('error', error);
+        this.#lastError = error;
+        this.#emit('error', error);
       },
     }, this.logger, this.redactor);
     opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
@@ -227,8 +230,8 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
-    this.router.register(topic, handler as CallbackHandler, options);
-    this.resubscribe();
+    this.#router.register(topic, handler as CallbackHandler, options);
+    this.#resubscribe();
     return this;
   }
 
@@ -242,17 +245,18 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   registerAllEventHandler<T = any>(handler: EventHandler<T>, options?: HandlerOptions): this {
-    this.router.register(undefined, handler as EventHandler, options);
-    this.resubscribe();
+    this.#router.register(undefined, handler as EventHandler, options);
+    this.#resubscribe();
     return this;
   }
 
   /**
-   * The CALLBACKs of `topic` as an async iterator, for scripts. Ack semantics: a message is
-   * acked when your loop asks for the next one (so its body ran to completion), or after
-   * `handlerTimeoutMs` if the body takes longer; leaving the loop acks the current message,
-   * and messages buffered but never handed out are answered with code 500 so that the
-   * gateway may redeliver them. The iterator ends when the client stops.
+   * The CALLBACKs of `topic` as an async iterator, for scripts. It subscribes when the loop
+   * starts. Ack semantics: a message is acked when your loop asks for the next one (so its
+   * body ran to completion), or after `handlerTimeoutMs` if the body takes longer; leaving
+   * the loop acks the current message, and messages buffered but never handed out are
+   * answered with code 500 so that the gateway may redeliver them. The loop ends when the
+   * client stops.
    *
    * @example
    * ```ts
@@ -261,55 +265,40 @@ export class DingTalkStreamClient extends EventTarget {
    * }
    * ```
    */
-  messages<T = any>(topic: string, options?: HandlerOptions): AsyncIterableIterator<StreamMessage<T>> {
-    type Item = { message: StreamMessage<T>; done: (ok: boolean) => void };
-    const buffer: Item[] = [];
-    let waiting: ((r: IteratorResult<StreamMessage<T>>) => void) | undefined;
-    let current: Item | undefined;
+  async *messages<T = any>(topic: string, options?: HandlerOptions): AsyncGenerator<StreamMessage<T>, void, undefined> {
+    type Item = { message: StreamMessage<T>; settle: (read: boolean) => void };
+    const queue: Item[] = [];
+    let wake: (() => void) | undefined;
     let closed = false;
-    const finishCurrent = () => {
-      current?.done(true);
-      current = undefined;
-    };
     const close = () => {
-      if (closed) return;
       closed = true;
-      finishCurrent();
-      this.iterators.delete(close);
-      this.router.unregister(topic);
-      for (const item of buffer.splice(0)) item.done(false);
-      waiting?.({ value: undefined, done: true });
-      waiting = undefined;
+      wake?.();
     };
-    this.iterators.add(close);
+    this.#iterators.add(close);
     this.registerCallbackHandler<T>(topic, (message) =>
-      new Promise<null>((resolve, reject) => {
-        const item: Item = { message, done: (ok) => (ok ? resolve(null) : reject(new Error('iterator closed before this message was read'))) };
-        if (closed) return item.done(false);
-        if (!waiting) return void buffer.push(item);
-        const w = waiting;
-        waiting = undefined;
-        current = item;
-        w({ value: message, done: false });
+      new Promise((resolve, reject) => {
+        if (closed) return reject(new Error('iterator closed'));
+        queue.push({ message, settle: (read) => (read ? resolve(null) : reject(new Error('iterator closed before this message was read'))) });
+        wake?.();
       }), options);
-    const iterator: AsyncIterableIterator<StreamMessage<T>> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: () => {
-        finishCurrent();
-        if (closed) return Promise.resolve({ value: undefined, done: true });
-        const item = buffer.shift();
+    try {
+      for (;;) {
+        const item = queue.shift();
         if (item) {
-          current = item;
-          return Promise.resolve({ value: item.message, done: false });
-        }
-        return new Promise((resolve) => (waiting = resolve));
-      },
-      return: () => {
-        close();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
-    return iterator;
+          try {
+            yield item.message; // resumes when the loop asks for the next message
+          } finally {
+            item.settle(true);
+          }
+        } else if (closed) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      closed = true;
+      this.#iterators.delete(close);
+      this.#router.unregister(topic);
+      for (const item of queue.splice(0)) item.settle(false);
+    }
   }
 
   /**
@@ -323,20 +312,14 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   start(): Promise<void> {
-    if (this.controller && !this.controller.signal.aborted) {
-      return this.state === 'open' ? Promise.resolve() : this.waitFirstOpen();
-    }
-    const controller = (this.controller = new AbortController());
-    this.lastError = null;
-    this.state = 'connecting';
-    let resolveStopped!: () => void;
-    let rejectStopped!: (e: unknown) => void;
-    const promise = new Promise<void>((res, rej) => ((resolveStopped = res), (rejectStopped = rej)));
-    promise.catch(() => {});
-    this.stopped = { resolve: resolveStopped, reject: rejectStopped, promise };
-    const first = this.waitFirstOpen();
-    this.running = this.supervisor.run(controller.signal, () => this.firstOpen?.resolve());
-    return first;
+    if (this.#controller && !this.#controller.signal.aborted) return this.#opened!.promise;
+    const controller = (this.#controller = new AbortController());
+    this.#lastError = null;
+    this.#state = 'connecting';
+    const opened = (this.#opened = defer());
+    this.#ended = defer();
+    this.#running = this.#supervisor.run(controller.signal, opened.resolve);
+    return opened.promise;
   }
 
   /**
@@ -350,7 +333,7 @@ export class DingTalkStreamClient extends EventTarget {
    */
   async startForever(): Promise<void> {
     await this.start();
-    await this.stopped?.promise;
+    await this.#ended?.promise;
   }
 
   /**
@@ -363,17 +346,17 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   async stop(): Promise<void> {
-    if (!this.controller) return;
-    if (!this.controller.signal.aborted) {
-      if (this.state !== 'failed') this.state = 'stopping';
-      this.controller.abort();
-      this.firstOpen?.reject(new ClientStoppedError());
+    if (!this.#controller) return;
+    if (!this.#controller.signal.aborted) {
+      if (this.#state !== 'failed') this.#state = 'stopping';
+      this.#controller.abort();
+      this.#opened?.reject(new ClientStoppedError());
     }
-    await this.running;
-    for (const close of [...this.iterators]) close();
-    if (this.state !== 'failed') {
-      this.state = 'stopped';
-      this.stopped?.resolve();
+    await this.#running;
+    for (const close of [...this.#iterators]) close();
+    if (this.#state !== 'failed') {
+      this.#state = 'stopped';
+      this.#ended?.resolve();
     }
   }
 
@@ -387,70 +370,54 @@ export class DingTalkStreamClient extends EventTarget {
    */
   status(): ClientStatus {
     return {
-      state: this.state,
-      connectedAt: this.connectedAt,
-      reconnectAttempts: this.supervisor.attempts,
-      connections: this.supervisor.connections,
-      inFlight: this.limiter.active,
-      queued: this.limiter.queued,
-      counters: { ...this.router.counters },
-      lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
+      state: this.#state,
+      connectedAt: this.#connectedAt,
+      reconnectAttempts: this.#supervisor.attempts,
+      connections: this.#supervisor.connections,
+      inFlight: this.#limiter.active,
+      queued: this.#limiter.queued,
+      counters: { ...this.#router.counters },
+      lastError: this.#lastError ? { code: this.#lastError.code, message: this.#lastError.message } : null,
     };
   }
 
   /** The subscriptions sent with every open call, derived from the registrations. */
   subscriptions(): Subscription[] {
     const subs: Subscription[] = [];
-    if (this.router.event) subs.push({ type: 'EVENT', topic: '*' });
-    for (const topic of this.router.callbacks.keys()) subs.push({ type: 'CALLBACK', topic });
+    if (this.#router.event) subs.push({ type: 'EVENT', topic: '*' });
+    for (const topic of this.#router.callbacks.keys()) subs.push({ type: 'CALLBACK', topic });
     return subs;
   }
 
-  private resubscribe(): void {
-    if (this.state === 'open' || this.state === 'reconnecting') this.supervisor.rotateAll('resubscribe');
+  #resubscribe(): void {
+    if (this.#state === 'open' || this.#state === 'reconnecting') this.#supervisor.rotateAll('resubscribe');
   }
 
-  private waitFirstOpen(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const prev = this.firstOpen;
-      this.firstOpen = {
-        resolve: () => {
-          prev?.resolve();
-          resolve();
-        },
-        reject: (e) => {
-          prev?.reject(e);
-          reject(e);
-        },
-      };
-    });
-  }
-
-  private onSupervisorState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void {
-    const stopping = this.controller?.signal.aborted;
+  #onSupervisorState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void {
+    const stopping = this.#controller?.signal.aborted;
     if (!stopping) {
       if (event === 'open') {
-        this.state = 'open';
-        this.connectedAt = Date.now();
+        this.#state = 'open';
+        this.#connectedAt = Date.now();
         this.logger.info(`connected (connection #${String(detail.connectionId)})`);
-      } else if (event === 'reconnecting' && this.supervisor.connections.open === 0) this.state = 'reconnecting';
-      else if (event === 'close' && this.state === 'open' && this.supervisor.connections.open === 0) this.state = 'reconnecting';
+      } else if (event === 'reconnecting' && this.#supervisor.connections.open === 0) this.#state = 'reconnecting';
+      else if (event === 'close' && this.#state === 'open' && this.#supervisor.connections.open === 0) this.#state = 'reconnecting';
     }
-    this.emit(event, detail);
+    this.#emit(event, detail);
   }
 
-  private fail(error: DingTalkStreamError): void {
-    this.lastError = error;
-    this.state = 'failed';
+  #fail(error: DingTalkStreamError): void {
+    this.#lastError = error;
+    this.#state = 'failed';
     this.logger.error(error.message);
-    this.emit('error', error);
-    this.firstOpen?.reject(error);
-    this.stopped?.reject(error);
-    this.controller?.abort();
-    for (const close of [...this.iterators]) close();
+    this.#emit('error', error);
+    this.#opened?.reject(error);
+    this.#ended?.reject(error);
+    this.#controller?.abort();
+    for (const close of [...this.#iterators]) close();
   }
 
-  private emit(type: ClientEventName, detail: unknown): void {
+  #emit(type: ClientEventName, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

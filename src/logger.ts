@@ -37,16 +37,16 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, s
  * ```
  */
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  readonly #secrets = new Set<string>();
   /** Registers a value that must never be printed. Short values are ignored (they would mangle text). */
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 6) this.secrets.add(secret);
+    if (secret && secret.length >= 6) this.#secrets.add(secret);
     // keep the set bounded: tickets are single-use, old ones only need scrubbing for a while
-    if (this.secrets.size > 64) this.secrets.delete(this.secrets.values().next().value as string);
+    if (this.#secrets.size > 64) this.#secrets.delete(this.#secrets.values().next().value as string);
   }
   scrub(text: string): string {
     let out = text.replace(/([?&](?:ticket|access_token|session)=)[^&\s"']+/gi, '$1***');
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('***');
+    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join('***');
     return out;
   }
 }

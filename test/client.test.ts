@@ -215,6 +215,46 @@ describe('frames and acks', () => {
   });
 });
 
+describe('messages() iterator', () => {
+  it('hands out messages in order and acks each when the loop asks for the next one', async () => {
+    const gw = await gateway();
+    const c = client(gw, { drainTimeoutMs: 50 });
+    await c.start();
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const msg of c.messages<{ text: { content: string } }>(TOPIC_ROBOT)) {
+        seen.push(msg.data.text.content.trim());
+        // the message being processed is not acked yet
+        expect(gw.acks.some((a) => a.headers.messageId === msg.messageId)).toBe(false);
+        if (seen.length === 3) break;
+      }
+    })();
+    // registering re-subscribes: a new connection opens and the old one drains
+    await gw.waitFor(() => gw.connections.length === 2 && gw.live().length === 1, 3000, 'the resubscribed connection');
+    const ids = ['one', 'two', 'three'].map((t) => gw.pushChatbotMessage(t));
+    await loop;
+    const acks = await Promise.all(ids.map((id) => gw.waitForAck(id)));
+    expect(seen).toEqual(['one', 'two', 'three']);
+    expect(acks.every((a) => a.code === 200)).toBe(true);
+    expect(gw.connections.at(-1)!.subscriptions).toEqual([{ type: 'CALLBACK', topic: TOPIC_ROBOT }]);
+  });
+
+  it('ends the loop when the client stops', async () => {
+    const gw = await gateway();
+    const c = client(gw);
+    c.registerAllEventHandler(() => 'SUCCESS');
+    await c.start();
+    const loop = (async () => {
+      let n = 0;
+      for await (const _ of c.messages(TOPIC_CARD)) n++;
+      return n;
+    })();
+    await delay(50);
+    await c.stop();
+    expect(await loop).toBe(0);
+  });
+});
+
 describe('reconnecting', () => {
   it('opens the new connection at once on SYSTEM disconnect and keeps acking on the old one', async () => {
     const gw = await gateway({ disconnectCloseMs: 300 });

@@ -61,3 +61,21 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
     );
   });
 }
+
+/** A promise with its settle functions; rejections are pre-observed so none goes unhandled. */
+export interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Creates a {@link Deferred}. Settling twice is harmless (the first outcome wins). */
+export function defer<T = void>(): Deferred<T> {
+  const d = {} as Deferred<T>;
+  d.promise = new Promise<T>((resolve, reject) => {
+    d.resolve = resolve;
+    d.reject = reject;
+  });
+  d.promise.catch(() => {});
+  return d;
+}

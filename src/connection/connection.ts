@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { defer } from './abort.js';
 import type { Platform, SocketLike } from '../platform.js';
 
 /**
@@ -44,35 +45,36 @@ export class StreamConnection {
   /** Resolves once the socket is closed and every timer of this connection is cleared. */
   readonly closed: Promise<void>;
   openedAt = 0;
-  private readonly socket: SocketLike;
-  private lastFrameAt = performance.now();
-  private lastWall = Date.now();
-  private lastMono = performance.now();
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private ttlTimer: ReturnType<typeof setTimeout> | undefined;
-  private drainTimer: ReturnType<typeof setTimeout> | undefined;
-  private killTimer: ReturnType<typeof setTimeout> | undefined;
-  private settleOpen!: { resolve: () => void; reject: (e: Error) => void };
-  private resolveClosed!: () => void;
-  private closeInfo: { code: number; reason: string } | undefined;
+  readonly #socket: SocketLike;
+  #lastFrameAt = performance.now();
+  #lastWall = Date.now();
+  #lastMono = performance.now();
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #ttlTimer: ReturnType<typeof setTimeout> | undefined;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #killTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #open = defer();
+  readonly #closed = defer();
+  #closeInfo: { code: number; reason: string } | undefined;
 
-  constructor(private readonly options: ConnectionOptions) {
+  readonly #options: ConnectionOptions;
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
     this.id = options.id;
-    this.opened = new Promise((resolve, reject) => (this.settleOpen = { resolve, reject }));
-    this.opened.catch(() => {}); // observed by the supervisor; never an unhandled rejection
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.socket = new options.platform.WebSocket(options.url);
-    this.socket.addEventListener('open', this.onOpen);
-    this.socket.addEventListener('message', this.onMessage);
-    this.socket.addEventListener('close', this.onClose);
-    this.socket.addEventListener('error', this.onError);
+    this.opened = this.#open.promise;
+    this.closed = this.#closed.promise;
+    this.#socket = new options.platform.WebSocket(options.url);
+    this.#socket.addEventListener('open', this.#onOpen);
+    this.#socket.addEventListener('message', this.#onMessage);
+    this.#socket.addEventListener('close', this.#onClose);
+    this.#socket.addEventListener('error', this.#onError);
   }
 
   /** Sends a text frame if the socket is open; `false` otherwise (the gateway will redeliver). */
   send(text: string): boolean {
-    if (this.state === 'closed' || this.socket.readyState !== OPEN) return false;
+    if (this.state === 'closed' || this.#socket.readyState !== OPEN) return false;
     try {
-      this.socket.send(text);
+      this.#socket.send(text);
       return true;
     } catch {
       return false;
@@ -83,8 +85,8 @@ export class StreamConnection {
   drain(ms: number): void {
     if (this.state !== 'open' && this.state !== 'connecting') return;
     this.state = 'draining';
-    this.clearLiveness();
-    this.drainTimer = setTimeout(() => this.close(1000, 'drained'), ms);
+    this.#clearLiveness();
+    this.#drainTimer = setTimeout(() => this.close(1000, 'drained'), ms);
   }
 
   /**
@@ -95,73 +97,73 @@ export class StreamConnection {
     if (this.state === 'closed') return;
     const wasConnecting = this.state === 'connecting';
     this.state = 'closed';
-    this.clearLiveness();
-    clearTimeout(this.drainTimer);
-    this.closeInfo = { code, reason };
-    if (wasConnecting) this.settleOpen.reject(new Error(`socket closed before it opened (${reason})`));
+    this.#clearLiveness();
+    clearTimeout(this.#drainTimer);
+    this.#closeInfo = { code, reason };
+    if (wasConnecting) this.#open.reject(new Error(`socket closed before it opened (${reason})`));
     try {
       // WHATWG sockets accept only 1000 or 3000–4999 from a client; the real code is reported.
-      this.socket.close(1000, reason.slice(0, 100));
+      this.#socket.close(1000, reason.slice(0, 100));
     } catch {
       /* already closing or closed */
     }
     // A peer that never answers the close handshake must not keep the process alive.
-    this.killTimer = setTimeout(() => this.finish(), 2000);
+    this.#killTimer = setTimeout(() => this.#finish(), 2000);
   }
 
-  private finish(): void {
-    clearTimeout(this.killTimer);
-    if (!this.closeInfo) return;
-    const terminate = (this.socket as { terminate?: () => void }).terminate;
+  #finish(): void {
+    clearTimeout(this.#killTimer);
+    if (!this.#closeInfo) return;
+    const terminate = (this.#socket as { terminate?: () => void }).terminate;
     if (typeof terminate === 'function') {
       try {
-        terminate.call(this.socket);
+        terminate.call(this.#socket);
       } catch {
         /* ignore */
       }
     }
-    this.socket.removeEventListener('open', this.onOpen);
-    this.socket.removeEventListener('message', this.onMessage);
-    this.socket.removeEventListener('close', this.onClose);
-    this.socket.removeEventListener('error', this.onError);
-    const { code, reason } = this.closeInfo;
-    this.closeInfo = undefined;
-    this.resolveClosed();
-    this.options.onClosed(this, code, reason);
+    this.#socket.removeEventListener('open', this.#onOpen);
+    this.#socket.removeEventListener('message', this.#onMessage);
+    this.#socket.removeEventListener('close', this.#onClose);
+    this.#socket.removeEventListener('error', this.#onError);
+    const { code, reason } = this.#closeInfo;
+    this.#closeInfo = undefined;
+    this.#closed.resolve();
+    this.#options.onClosed(this, code, reason);
   }
 
-  private readonly onOpen = () => {
+  readonly #onOpen = () => {
     if (this.state !== 'connecting') return;
     this.state = 'open';
     this.openedAt = performance.now();
-    this.lastFrameAt = this.openedAt;
-    this.armWatchdog(this.options.idleTimeoutMs);
-    if (this.options.ttlMs > 0) this.ttlTimer = setTimeout(() => this.retire('ttl'), this.options.ttlMs);
-    this.settleOpen.resolve();
+    this.#lastFrameAt = this.openedAt;
+    this.#armWatchdog(this.#options.idleTimeoutMs);
+    if (this.#options.ttlMs > 0) this.#ttlTimer = setTimeout(() => this.#retire('ttl'), this.#options.ttlMs);
+    this.#open.resolve();
   };
 
-  private readonly onMessage = (event: { data: unknown }) => {
+  readonly #onMessage = (event: { data: unknown }) => {
     if (this.state === 'closed') return;
-    this.lastFrameAt = performance.now();
-    this.options.onMessage(this, event.data);
+    this.#lastFrameAt = performance.now();
+    this.#options.onMessage(this, event.data);
   };
 
-  private readonly onClose = (event: { code?: number; reason?: string }) => {
+  readonly #onClose = (event: { code?: number; reason?: string }) => {
     if (this.state !== 'closed') {
-      this.options.logger.debug(`connection #${this.id} closed by peer (code ${event.code ?? 'none'})`);
+      this.#options.logger.debug(`connection #${this.id} closed by peer (code ${event.code ?? 'none'})`);
       this.close(event.code ?? 1006, event.reason || 'closed by peer');
     }
-    this.finish();
+    this.#finish();
   };
 
-  private readonly onError = () => {
+  readonly #onError = () => {
     // The close event follows with the details; before open, fail the handshake now.
     if (this.state === 'connecting') this.close(1006, 'handshake failed');
   };
 
-  private retire(reason: RetireReason): void {
+  #retire(reason: RetireReason): void {
     if (this.state !== 'open') return;
-    this.options.onRetire(this, reason);
+    this.#options.onRetire(this, reason);
   }
 
   /**
@@ -169,23 +171,23 @@ export class StreamConnection {
    * meanwhile (cheaper than resetting a timer per frame). Each tick also compares the wall
    * clock with the monotonic one: a jump (sleep/wake) triggers a liveness check at once.
    */
-  private armWatchdog(ms: number): void {
-    const tick = Math.max(10, Math.min(ms, this.options.clockJumpMs / 2));
-    this.watchdog = setTimeout(() => {
+  #armWatchdog(ms: number): void {
+    const tick = Math.max(10, Math.min(ms, this.#options.clockJumpMs / 2));
+    this.#watchdog = setTimeout(() => {
       const mono = performance.now();
       const wall = Date.now();
-      const skew = Math.abs(wall - this.lastWall - (mono - this.lastMono));
-      this.lastWall = wall;
-      this.lastMono = mono;
-      if (skew >= this.options.clockJumpMs) return this.retire('clock-jump');
-      const idle = mono - this.lastFrameAt;
-      if (idle >= this.options.idleTimeoutMs) return this.retire('idle');
-      this.armWatchdog(this.options.idleTimeoutMs - idle);
+      const skew = Math.abs(wall - this.#lastWall - (mono - this.#lastMono));
+      this.#lastWall = wall;
+      this.#lastMono = mono;
+      if (skew >= this.#options.clockJumpMs) return this.#retire('clock-jump');
+      const idle = mono - this.#lastFrameAt;
+      if (idle >= this.#options.idleTimeoutMs) return this.#retire('idle');
+      this.#armWatchdog(this.#options.idleTimeoutMs - idle);
     }, tick);
   }
 
-  private clearLiveness(): void {
-    clearTimeout(this.watchdog);
-    clearTimeout(this.ttlTimer);
+  #clearLiveness(): void {
+    clearTimeout(this.#watchdog);
+    clearTimeout(this.#ttlTimer);
   }
 }

@@ -16,7 +16,7 @@ export type DedupEntry = { state: 'inflight'; waiters: Array<(ack: string | unde
  * ```
  */
 export class DedupWindow {
-  private readonly entries = new Map<string, { entry: DedupEntry; at: number }>();
+  readonly #entries = new Map<string, { entry: DedupEntry; at: number }>();
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
@@ -25,13 +25,13 @@ export class DedupWindow {
 
   /** The live entry for `messageId`, if any (expired ones are dropped on the way). */
   get(messageId: string): DedupEntry | undefined {
-    this.expire();
-    return this.entries.get(messageId)?.entry;
+    this.#expire();
+    return this.#entries.get(messageId)?.entry;
   }
 
   /** Marks `messageId` as being handled now. */
   begin(messageId: string): void {
-    this.set(messageId, { state: 'inflight', waiters: [] });
+    this.#set(messageId, { state: 'inflight', waiters: [] });
   }
 
   /**
@@ -39,46 +39,46 @@ export class DedupWindow {
    * `undefined` forgets the id. Waiters (duplicates that arrived meanwhile) get the ack.
    */
   finish(messageId: string, ack: string | undefined, remember: boolean): void {
-    const prev = this.entries.get(messageId)?.entry;
-    if (remember && ack !== undefined) this.set(messageId, { state: 'done', ack });
-    else this.entries.delete(messageId);
+    const prev = this.#entries.get(messageId)?.entry;
+    if (remember && ack !== undefined) this.#set(messageId, { state: 'done', ack });
+    else this.#entries.delete(messageId);
     if (prev?.state === 'inflight') for (const w of prev.waiters) w(ack);
   }
 
   /** Seeds the window with ids handled elsewhere (e.g. restored from Durable Object storage). */
   restore(items: Iterable<[messageId: string, ack: string]>): void {
-    for (const [id, ack] of items) this.set(id, { state: 'done', ack });
+    for (const [id, ack] of items) this.#set(id, { state: 'done', ack });
   }
 
   /** The remembered (done) entries, oldest first, for persistence. */
   snapshot(): Array<[string, string]> {
-    this.expire();
+    this.#expire();
     const out: Array<[string, string]> = [];
-    for (const [id, { entry }] of this.entries) if (entry.state === 'done') out.push([id, entry.ack]);
+    for (const [id, { entry }] of this.#entries) if (entry.state === 'done') out.push([id, entry.ack]);
     return out;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 
-  private set(messageId: string, entry: DedupEntry): void {
-    this.entries.delete(messageId); // re-insert at the end: Map keeps insertion order
-    this.entries.set(messageId, { entry, at: this.now() });
-    if (this.entries.size > this.maxEntries) {
-      for (const [id, e] of this.entries) {
-        if (this.entries.size <= this.maxEntries) break;
-        if (e.entry.state === 'done') this.entries.delete(id);
+  #set(messageId: string, entry: DedupEntry): void {
+    this.#entries.delete(messageId); // re-insert at the end: Map keeps insertion order
+    this.#entries.set(messageId, { entry, at: this.now() });
+    if (this.#entries.size > this.maxEntries) {
+      for (const [id, e] of this.#entries) {
+        if (this.#entries.size <= this.maxEntries) break;
+        if (e.entry.state === 'done') this.#entries.delete(id);
         else break; // never evict an in-flight entry
       }
     }
   }
 
-  private expire(): void {
+  #expire(): void {
     const cutoff = this.now() - this.ttlMs;
-    for (const [id, e] of this.entries) {
+    for (const [id, e] of this.#entries) {
       if (e.at > cutoff) break; // insertion order = age order
-      if (e.entry.state === 'done') this.entries.delete(id);
+      if (e.entry.state === 'done') this.#entries.delete(id);
       else break;
     }
   }

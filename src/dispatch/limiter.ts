@@ -10,37 +10,39 @@
  * ```
  */
 export class Limiter {
-  private running = 0;
-  private readonly queue: Array<() => void> = [];
-  constructor(
-    private readonly concurrency: number,
-    private readonly maxQueue: number,
-  ) {}
+  #running = 0;
+  readonly #queue: Array<() => void> = [];
+  readonly #concurrency: number;
+  readonly #maxQueue: number;
+  constructor(concurrency: number, maxQueue: number) {
+    this.#concurrency = concurrency;
+    this.#maxQueue = maxQueue;
+  }
 
   /** Starts `task` now or when a slot frees; `false` when even the queue is full. */
   tryRun(task: () => Promise<void>): boolean {
-    if (this.running < this.concurrency) {
-      this.start(task);
+    if (this.#running < this.#concurrency) {
+      this.#start(task);
       return true;
     }
-    if (this.queue.length >= this.maxQueue) return false;
-    this.queue.push(() => this.start(task));
+    if (this.#queue.length >= this.#maxQueue) return false;
+    this.#queue.push(() => this.#start(task));
     return true;
   }
 
   get active(): number {
-    return this.running;
+    return this.#running;
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.#queue.length;
   }
 
-  private start(task: () => Promise<void>): void {
-    this.running++;
+  #start(task: () => Promise<void>): void {
+    this.#running++;
     const done = () => {
-      this.running--;
-      this.queue.shift()?.();
+      this.#running--;
+      this.#queue.shift()?.();
     };
     task().then(done, done);
   }

@@ -133,18 +133,23 @@ export class Router {
   readonly callbacks = new Map<string, Registration>();
   event: Registration | undefined;
   readonly counters: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0 };
-  private readonly warnedTopics = new Set<string>();
+  readonly #warnedTopics = new Set<string>();
 
-  constructor(
-    private readonly dedup: DedupWindow,
-    private readonly limiter: Limiter,
-    private readonly logger: Logger,
-    private readonly hooks: RouterHooks,
-    private readonly defaultTimeoutMs: number,
-  ) {}
+  readonly #dedup: DedupWindow;
+  readonly #limiter: Limiter;
+  readonly #logger: Logger;
+  readonly #hooks: RouterHooks;
+  readonly #defaultTimeoutMs: number;
+  constructor(dedup: DedupWindow, limiter: Limiter, logger: Logger, hooks: RouterHooks, defaultTimeoutMs: number) {
+    this.#dedup = dedup;
+    this.#limiter = limiter;
+    this.#logger = logger;
+    this.#hooks = hooks;
+    this.#defaultTimeoutMs = defaultTimeoutMs;
+  }
 
   register(topic: string | undefined, handler: (message: StreamMessage) => unknown, options: HandlerOptions = {}): void {
-    const reg: Registration = { handler, ack: options.ack ?? 'after', timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs };
+    const reg: Registration = { handler, ack: options.ack ?? 'after', timeoutMs: options.timeoutMs ?? this.#defaultTimeoutMs };
     if (topic === undefined) this.event = reg;
     else this.callbacks.set(topic, reg);
   }
@@ -161,68 +166,68 @@ export class Router {
     if (!parsed.ok) {
       this.counters.malformed++;
       const error = new FrameError(parsed.reason, parsed.messageId);
-      this.logger.warn(error.message);
-      this.hooks.onError(error);
+      this.#logger.warn(error.message);
+      this.#hooks.onError(error);
       // ack a poison EVENT/CALLBACK so the gateway does not redeliver it forever
       if (parsed.messageId && (parsed.type === 'EVENT' || parsed.type === 'CALLBACK')) {
-        this.send(target, ackFrame(parsed.messageId, 400, 'bad frame', '{}'));
+        this.#send(target, ackFrame(parsed.messageId, 400, 'bad frame', '{}'));
       }
       return;
     }
     const frame = parsed.frame;
-    if (frame.type === 'SYSTEM') return this.system(target, frame);
+    if (frame.type === 'SYSTEM') return this.#system(target, frame);
     const reg = frame.type === 'EVENT' ? this.event : this.callbacks.get(frame.headers.topic);
     const messageId = frame.headers.messageId as string;
     if (!reg) {
       this.counters.unknownTopic++;
-      if (!this.warnedTopics.has(frame.headers.topic)) {
-        this.warnedTopics.add(frame.headers.topic);
-        this.logger.warn(`no handler for ${frame.type} ${frame.headers.topic}; acked with 404`);
+      if (!this.#warnedTopics.has(frame.headers.topic)) {
+        this.#warnedTopics.add(frame.headers.topic);
+        this.#logger.warn(`no handler for ${frame.type} ${frame.headers.topic}; acked with 404`);
       }
-      this.send(target, ackFrame(messageId, 404, 'topic not registered', '{}'));
+      this.#send(target, ackFrame(messageId, 404, 'topic not registered', '{}'));
       return;
     }
-    const seen = this.dedup.get(messageId);
+    const seen = this.#dedup.get(messageId);
     if (seen) {
       this.counters.duplicates++;
-      this.logger.debug(`duplicate ${messageId}: acked again, not handled twice`);
-      if (seen.state === 'done') this.send(target, seen.ack);
-      else seen.waiters.push((ack) => ack !== undefined && this.send(target, ack));
+      this.#logger.debug(`duplicate ${messageId}: acked again, not handled twice`);
+      if (seen.state === 'done') this.#send(target, seen.ack);
+      else seen.waiters.push((ack) => ack !== undefined && this.#send(target, ack));
       return;
     }
-    this.dedup.begin(messageId);
-    const accepted = this.limiter.tryRun(() => this.run(target, frame, messageId, reg));
+    this.#dedup.begin(messageId);
+    const accepted = this.#limiter.tryRun(() => this.#run(target, frame, messageId, reg));
     if (!accepted) {
       this.counters.overflow++;
-      this.dedup.finish(messageId, undefined, false);
-      this.logger.warn(`too many messages in flight; ${messageId} left for the gateway to redeliver`);
-      if (frame.type === 'EVENT') this.send(target, eventAck(messageId, 'LATER'));
+      this.#dedup.finish(messageId, undefined, false);
+      this.#logger.warn(`too many messages in flight; ${messageId} left for the gateway to redeliver`);
+      if (frame.type === 'EVENT') this.#send(target, eventAck(messageId, 'LATER'));
       return;
     }
     if (reg.ack === 'immediate') {
       const ack = frame.type === 'EVENT' ? eventAck(messageId, 'SUCCESS') : callbackAck(messageId, null);
-      this.dedup.finish(messageId, ack, true);
-      this.send(target, ack);
+      this.#dedup.finish(messageId, ack, true);
+      this.#send(target, ack);
     }
   }
 
-  private system(target: AckTarget, frame: Frame): void {
+  #system(target: AckTarget, frame: Frame): void {
     const { topic, messageId } = frame.headers;
     if (topic === 'ping') {
-      if (messageId) this.send(target, pingAck(messageId, frame.rawData));
+      if (messageId) this.#send(target, pingAck(messageId, frame.rawData));
       return;
     }
-    if (messageId) this.send(target, ackFrame(messageId, 200, 'OK', frame.rawData));
+    if (messageId) this.#send(target, ackFrame(messageId, 200, 'OK', frame.rawData));
     if (topic === 'disconnect') {
       const reason = (frame.data as { reason?: unknown } | null)?.reason;
-      this.logger.info(`gateway asked to reconnect${typeof reason === 'string' ? ` (${reason})` : ''}`);
-      this.hooks.onDisconnect(target);
+      this.#logger.info(`gateway asked to reconnect${typeof reason === 'string' ? ` (${reason})` : ''}`);
+      this.#hooks.onDisconnect(target);
     } else {
-      this.logger.debug(`SYSTEM ${topic}: treated as a liveness signal`);
+      this.#logger.debug(`SYSTEM ${topic}: treated as a liveness signal`);
     }
   }
 
-  private async run(target: AckTarget, frame: Frame, messageId: string, reg: Registration): Promise<void> {
+  async #run(target: AckTarget, frame: Frame, messageId: string, reg: Registration): Promise<void> {
     let controller: AbortController | undefined; // created only if the handler reads `signal`
     const message: StreamMessage = {
       type: frame.type as 'EVENT' | 'CALLBACK',
@@ -246,8 +251,8 @@ export class Router {
         this.counters.handlerTimeouts++;
         const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
         controller?.abort(error);
-        this.hooks.onError(error);
-        this.logger.warn(`handler for ${message.topic} still running after ${reg.timeoutMs} ms (${messageId})`);
+        this.#hooks.onError(error);
+        this.#logger.warn(`handler for ${message.topic} still running after ${reg.timeoutMs} ms (${messageId})`);
         // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
         if (frame.type === 'EVENT') {
           ack = eventAck(messageId, 'LATER');
@@ -264,20 +269,20 @@ export class Router {
     } catch (err) {
       this.counters.handlerErrors++;
       const error = new HandlerError('HANDLER_FAILED', message.topic, messageId, err);
-      this.logger.error(error.message, err);
-      this.hooks.onError(error);
+      this.#logger.error(error.message, err);
+      this.#hooks.onError(error);
       ack = frame.type === 'EVENT' ? eventAck(messageId, 'LATER') : callbackAck(messageId, null, 500);
       remember = false;
     } finally {
       clearTimeout(timer);
     }
     if (reg.ack === 'immediate') return; // acked on receipt
-    this.dedup.finish(messageId, ack, remember);
-    this.send(target, ack);
+    this.#dedup.finish(messageId, ack, remember);
+    this.#send(target, ack);
   }
 
-  private send(target: AckTarget, ack: string): void {
+  #send(target: AckTarget, ack: string): void {
     if (target.send(ack)) this.counters.acked++;
-    else this.logger.debug('ack not sent: its connection is gone (the gateway will redeliver)');
+    else this.#logger.debug('ack not sent: its connection is gone (the gateway will redeliver)');
   }
 }

@@ -10,20 +10,11 @@ import * as v from 'valibot';
  */
 export type FrameType = 'SYSTEM' | 'EVENT' | 'CALLBACK';
 
-// Header values are strings on the wire; a number or boolean is tolerated and turned into
-// text so that one sloppy header never costs a real message.
-const headerValue = v.pipe(
-  v.union([v.string(), v.number(), v.boolean()]),
-  v.transform((x) => String(x)),
-);
-
+// The envelope as the protocol defines it: header values are strings, `data` is a JSON string.
 const EnvelopeSchema = v.object({
   specVersion: v.optional(v.string()),
   type: v.picklist(['SYSTEM', 'EVENT', 'CALLBACK']),
-  headers: v.pipe(
-    v.record(v.string(), headerValue),
-    v.check((h) => typeof h.topic === 'string' && h.topic.length > 0, 'headers.topic is missing'),
-  ),
+  headers: v.record(v.string(), v.string()),
   data: v.string(),
 });
 
@@ -91,6 +82,7 @@ export function parseFrame(text: unknown): ParseResult {
     return { ok: false, reason, messageId, type };
   }
   const envelope = result.output;
+  if (!envelope.headers.topic) return { ok: false, reason: 'headers.topic is missing', messageId, type };
   if (envelope.type !== 'SYSTEM' && !messageId) {
     return { ok: false, reason: `${envelope.type} frame without headers.messageId`, type };
   }
