@@ -54,14 +54,10 @@ export class DingTalkStreamClient extends CoreClient {
     super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? globalPlatform('workerd') });
     const inner: { dedup: DedupWindow; hooks?: DurableHooks } = { dedup: this.dedup };
     internals.set(this, inner);
-    // Stopgap until the core offers an `onHandled` hook: observe the dedup window's successful
-    // outcomes. `finish` runs just before the ack is sent, so a storage write started here is
-    // ahead of the ack (workerd's output gate holds outgoing messages until writes land).
-    const finish = this.dedup.finish.bind(this.dedup);
-    this.dedup.finish = (messageId, ack, remember) => {
-      finish(messageId, ack, remember);
-      if (remember && ack !== undefined) inner.hooks?.remembered(messageId, ack);
-    };
+    // Remembered outcomes are reported just before their ack is sent, so a storage write
+    // started here is ahead of the ack (workerd's output gate holds outgoing messages until
+    // writes land).
+    this.dedup.onRemember = (messageId, ack) => inner.hooks?.remembered(messageId, ack);
   }
 
   override registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {

@@ -17,6 +17,11 @@ export type DedupEntry = { state: 'inflight'; waiters: Array<(ack: string | unde
  */
 export class DedupWindow {
   readonly #entries = new Map<string, { entry: DedupEntry; at: number }>();
+  /**
+   * Called synchronously when an outcome is remembered, before its ack is sent (the Durable
+   * Object adapter persists it here so the window survives an eviction).
+   */
+  onRemember: ((messageId: string, ack: string) => void) | undefined;
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
@@ -40,8 +45,10 @@ export class DedupWindow {
    */
   finish(messageId: string, ack: string | undefined, remember: boolean): void {
     const prev = this.#entries.get(messageId)?.entry;
-    if (remember && ack !== undefined) this.#set(messageId, { state: 'done', ack });
-    else this.#entries.delete(messageId);
+    if (remember && ack !== undefined) {
+      this.#set(messageId, { state: 'done', ack });
+      this.onRemember?.(messageId, ack);
+    } else this.#entries.delete(messageId);
     if (prev?.state === 'inflight') for (const w of prev.waiters) w(ack);
   }
 

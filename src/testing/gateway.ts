@@ -163,7 +163,10 @@ export class FakeDingTalkGateway {
     this.clientId = this.options.clientId;
     this.clientSecret = this.options.clientSecret;
     this.wss = new WebSocketServer({ noServer: true });
-    this.server = createServer((req, res) => void this.onHttp(req, res));
+    this.server = createServer((req, res) => {
+      // a client that dies mid-request (a test killing it) must not become an unhandled rejection
+      this.onHttp(req, res).catch(() => res.destroy());
+    });
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
     this.route('POST', '/v1.0/gateway/connections/open', (req) => this.onOpen(req));
     this.route('POST', '/robot/sendBySession', () => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
