@@ -165,7 +165,8 @@ export class DingTalkStreamClient extends EventTarget {
   readonly #limiter: Limiter;
   readonly #supervisor: Supervisor;
   readonly #uaSuffix: string;
-  #state: ClientState = 'idle';
+  /** The life phase; `status().state` refines `running` from the live connections. */
+  #phase: 'idle' | 'running' | 'stopping' | 'stopped' | 'failed' = 'idle';
   #connectedAt: number | null = null;
   #lastError: DingTalkStreamError | null = null;
   #controller: AbortController | undefined;
@@ -179,7 +180,7 @@ export class DingTalkStreamClient extends EventTarget {
     super();
     const opts = options as ClientOptions;
     if (!opts.clientId || !opts.clientSecret) {
-      throw new DingTalkStreamError('CONFIG', 'clientId and clientSecret are required (the AppKey and AppSecret of your DingTalk app).');
+      throw new DingTalkStreamError('CONFIG', 'clientId and clientSecret (AppKey/AppSecret) are required');
     }
     this.clientId = opts.clientId;
     this.#clientSecret = opts.clientSecret;
@@ -315,7 +316,8 @@ export class DingTalkStreamClient extends EventTarget {
     if (this.#controller && !this.#controller.signal.aborted) return this.#opened!.promise;
     const controller = (this.#controller = new AbortController());
     this.#lastError = null;
-    this.#state = 'connecting';
+    this.#phase = 'running';
+    this.#connectedAt = null;
     const opened = (this.#opened = defer());
     this.#ended = defer();
     this.#running = this.#supervisor.run(controller.signal, opened.resolve);
@@ -348,14 +350,14 @@ export class DingTalkStreamClient extends EventTarget {
   async stop(): Promise<void> {
     if (!this.#controller) return;
     if (!this.#controller.signal.aborted) {
-      if (this.#state !== 'failed') this.#state = 'stopping';
+      if (this.#phase !== 'failed') this.#phase = 'stopping';
       this.#controller.abort();
       this.#opened?.reject(new ClientStoppedError());
     }
     await this.#running;
     for (const close of [...this.#iterators]) close();
-    if (this.#state !== 'failed') {
-      this.#state = 'stopped';
+    if (this.#phase !== 'failed') {
+      this.#phase = 'stopped';
       this.#ended?.resolve();
     }
   }
@@ -370,7 +372,7 @@ export class DingTalkStreamClient extends EventTarget {
    */
   status(): ClientStatus {
     return {
-      state: this.#state,
+      state: this.#phase !== 'running' ? this.#phase : this.#supervisor.connections.open ? 'open' : this.#connectedAt ? 'reconnecting' : 'connecting',
       connectedAt: this.#connectedAt,
       reconnectAttempts: this.#supervisor.attempts,
       connections: this.#supervisor.connections,
@@ -390,25 +392,20 @@ export class DingTalkStreamClient extends EventTarget {
   }
 
   #resubscribe(): void {
-    if (this.#state === 'open' || this.#state === 'reconnecting') this.#supervisor.rotateAll('resubscribe');
+    if (this.#phase === 'running') this.#supervisor.rotateAll('resubscribe');
   }
 
   #onSupervisorState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void {
-    const stopping = this.#controller?.signal.aborted;
-    if (!stopping) {
-      if (event === 'open') {
-        this.#state = 'open';
-        this.#connectedAt = Date.now();
-        this.logger.info(`connected (connection #${String(detail.connectionId)})`);
-      } else if (event === 'reconnecting' && this.#supervisor.connections.open === 0) this.#state = 'reconnecting';
-      else if (event === 'close' && this.#state === 'open' && this.#supervisor.connections.open === 0) this.#state = 'reconnecting';
+    if (event === 'open') {
+      this.#connectedAt = Date.now();
+      this.logger.info(`connected (connection #${String(detail.connectionId)})`);
     }
     this.#emit(event, detail);
   }
 
   #fail(error: DingTalkStreamError): void {
     this.#lastError = error;
-    this.#state = 'failed';
+    this.#phase = 'failed';
     this.logger.error(error.message);
     this.#emit('error', error);
     this.#opened?.reject(error);

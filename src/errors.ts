@@ -37,11 +37,7 @@ export class GatewayAuthError extends DingTalkStreamError {
   /** HTTP status the gateway answered with. */
   readonly status: number;
   constructor(status: number, detail: string) {
-    super(
-      'AUTH_FAILED',
-      `The DingTalk gateway rejected the app credentials (HTTP ${status}${detail ? `: ${detail}` : ''}). ` +
-        'Check clientId/clientSecret (AppKey/AppSecret) and that Stream Mode is enabled for the app.',
-    );
+    super('AUTH_FAILED', `Gateway rejected the credentials (HTTP ${status}${detail ? `: ${detail}` : ''}): check clientId/clientSecret and that Stream Mode is on for the app.`);
     this.status = status;
   }
 }
@@ -77,10 +73,7 @@ export class GatewayError extends DingTalkStreamError {
  */
 export class InsecureTransportError extends DingTalkStreamError {
   constructor(url: string) {
-    super(
-      'INSECURE_TRANSPORT',
-      `Refusing an unencrypted connection to ${url}: use https:// or wss://. Plain http/ws is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost).`,
-    );
+    super('INSECURE_TRANSPORT', `Refusing unencrypted ${url}: use https/wss (plain http/ws only for loopback).`);
   }
 }
 
@@ -100,7 +93,7 @@ export class FrameError extends DingTalkStreamError {
   /** The frame's `messageId` when it could be read. */
   readonly messageId: string | undefined;
   constructor(reason: string, messageId?: string) {
-    super('MALFORMED_FRAME', `Ignored a malformed frame from the gateway: ${reason}`);
+    super('MALFORMED_FRAME', `Malformed frame ignored: ${reason}`);
     this.messageId = messageId;
   }
 }
@@ -121,13 +114,7 @@ export class HandlerError extends DingTalkStreamError {
   readonly topic: string;
   readonly messageId: string;
   constructor(code: 'HANDLER_FAILED' | 'HANDLER_TIMEOUT', topic: string, messageId: string, cause?: unknown) {
-    super(
-      code,
-      code === 'HANDLER_TIMEOUT'
-        ? `Handler for ${topic} did not finish in time (message ${messageId}); it was acked so the gateway does not redeliver it.`
-        : `Handler for ${topic} threw while handling message ${messageId}.`,
-      { cause },
-    );
+    super(code, `Handler for ${topic} ${code === 'HANDLER_TIMEOUT' ? 'timed out; acked by policy' : 'threw'} (message ${messageId})`, { cause });
     this.topic = topic;
     this.messageId = messageId;
   }
@@ -145,6 +132,6 @@ export class HandlerError extends DingTalkStreamError {
  */
 export class ClientStoppedError extends DingTalkStreamError {
   constructor() {
-    super('STOPPED', 'The DingTalk stream client was stopped.');
+    super('STOPPED', 'Client stopped');
   }
 }

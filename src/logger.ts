@@ -51,19 +51,8 @@ export class Redactor {
   }
 }
 
-/** Formats a log argument as text (errors with their message and cause chain). */
-function describe(arg: unknown): string {
-  if (arg instanceof Error) {
-    const cause = arg.cause === undefined ? '' : ` (cause: ${describe(arg.cause)})`;
-    return `${arg.name}: ${arg.message}${cause}`;
-  }
-  if (typeof arg === 'string') return arg;
-  try {
-    return JSON.stringify(arg) ?? String(arg);
-  } catch {
-    return String(arg);
-  }
-}
+/** Formats a log argument as text (an error as its name and message). */
+const describe = (arg: unknown): string => (arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg));
 
 /**
  * Wraps a user logger: drops calls below `level` before any formatting work, and scrubs

@@ -43,25 +43,6 @@ export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal
   };
 }
 
-/** Settles with `promise`, or rejects with {@link ClientStoppedError} when `signal` aborts first. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ClientStoppedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ClientStoppedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
 /** A promise with its settle functions; rejections are pre-observed so none goes unhandled. */
 export interface Deferred<T = void> {
   promise: Promise<T>;

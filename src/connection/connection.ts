@@ -44,6 +44,8 @@ export class StreamConnection {
   readonly opened: Promise<void>;
   /** Resolves once the socket is closed and every timer of this connection is cleared. */
   readonly closed: Promise<void>;
+  /** Resolves when the connection starts draining: its replacement should open now. */
+  readonly retired: Promise<void>;
   openedAt = 0;
   readonly #socket: SocketLike;
   #lastFrameAt = performance.now();
@@ -55,6 +57,7 @@ export class StreamConnection {
   #killTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #open = defer();
   readonly #closed = defer();
+  readonly #retired = defer();
   #closeInfo: { code: number; reason: string } | undefined;
 
   readonly #options: ConnectionOptions;
@@ -63,6 +66,7 @@ export class StreamConnection {
     this.id = options.id;
     this.opened = this.#open.promise;
     this.closed = this.#closed.promise;
+    this.retired = this.#retired.promise;
     this.#socket = new options.platform.WebSocket(options.url);
     this.#socket.addEventListener('open', this.#onOpen);
     this.#socket.addEventListener('message', this.#onMessage);
@@ -85,6 +89,7 @@ export class StreamConnection {
   drain(ms: number): void {
     if (this.state !== 'open' && this.state !== 'connecting') return;
     this.state = 'draining';
+    this.#retired.resolve();
     this.#clearLiveness();
     this.#drainTimer = setTimeout(() => this.close(1000, 'drained'), ms);
   }
@@ -100,7 +105,7 @@ export class StreamConnection {
     this.#clearLiveness();
     clearTimeout(this.#drainTimer);
     this.#closeInfo = { code, reason };
-    if (wasConnecting) this.#open.reject(new Error(`socket closed before it opened (${reason})`));
+    if (wasConnecting) this.#open.reject(new Error(reason));
     try {
       // WHATWG sockets accept only 1000 or 3000–4999 from a client; the real code is reported.
       this.#socket.close(1000, reason.slice(0, 100));
@@ -122,10 +127,6 @@ export class StreamConnection {
         /* ignore */
       }
     }
-    this.#socket.removeEventListener('open', this.#onOpen);
-    this.#socket.removeEventListener('message', this.#onMessage);
-    this.#socket.removeEventListener('close', this.#onClose);
-    this.#socket.removeEventListener('error', this.#onError);
     const { code, reason } = this.#closeInfo;
     this.#closeInfo = undefined;
     this.#closed.resolve();
@@ -150,7 +151,7 @@ export class StreamConnection {
 
   readonly #onClose = (event: { code?: number; reason?: string }) => {
     if (this.state !== 'closed') {
-      this.#options.logger.debug(`connection #${this.id} closed by peer (code ${event.code ?? 'none'})`);
+      this.#options.logger.debug(`connection #${this.id} closed by peer (${event.code})`);
       this.close(event.code ?? 1006, event.reason || 'closed by peer');
     }
     this.#finish();

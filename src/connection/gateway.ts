@@ -47,16 +47,15 @@ export interface Endpoint {
 
 const OPEN_PATH = '/v1.0/gateway/connections/open';
 
-/** Short, secret-free description of an error body, for error messages. */
+/** Short, secret-free description of an error body (`code: message` of DingTalk's JSON errors). */
 function describeBody(text: string): string {
   try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
-    const parts = [body.code, body.message].filter((x) => typeof x === 'string' && x);
-    if (parts.length) return parts.join(': ').slice(0, 200);
+    const { code, message } = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (code || message) return `${code ?? ''}: ${message ?? ''}`.slice(0, 200);
   } catch {
     /* not JSON: fall through */
   }
-  return text.replace(/\s+/g, ' ').slice(0, 120);
+  return text.slice(0, 100);
 }
 
 /**
@@ -90,24 +89,24 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
       text = await res.text();
     } catch (err) {
       if (signal.aborted) throw new ClientStoppedError();
-      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `The open-connection call timed out after ${timeoutMs} ms.`);
+      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Open call timed out after ${timeoutMs} ms`);
       const reason = err instanceof Error ? err.message : String(err);
-      throw new GatewayError('OPEN_FAILED', `The open-connection call failed: ${reason}.`, undefined, err);
+      throw new GatewayError('OPEN_FAILED', `Open call failed: ${reason}`, undefined, err);
     }
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
       throw new GatewayAuthError(res.status, describeBody(text));
     }
     if (!res.ok) {
-      throw new GatewayError('OPEN_FAILED', `The open-connection call answered HTTP ${res.status}: ${describeBody(text)}.`, res.status);
+      throw new GatewayError('OPEN_FAILED', `Open call answered HTTP ${res.status}: ${describeBody(text)}`, res.status);
     }
-    let body: { endpoint?: unknown; ticket?: unknown };
+    let body: { endpoint?: unknown; ticket?: unknown } | undefined;
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new GatewayError('OPEN_FAILED', 'The open-connection call answered 200 with a body that is not JSON.', res.status);
+      /* reported below */
     }
     if (typeof body?.endpoint !== 'string' || !body.endpoint || typeof body.ticket !== 'string' || !body.ticket) {
-      throw new GatewayError('OPEN_FAILED', 'The open-connection call answered 200 without an endpoint or ticket.', res.status);
+      throw new GatewayError('OPEN_FAILED', 'Open call answered 200 without a JSON endpoint and ticket', res.status);
     }
     return { endpoint: body.endpoint, ticket: body.ticket };
   } finally {

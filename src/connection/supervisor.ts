@@ -1,7 +1,7 @@
 import { ClientStoppedError, DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import type { Platform } from '../platform.js';
-import { abortable, deadline, sleep } from './abort.js';
+import { deadline, sleep } from './abort.js';
 import { StreamConnection, type RetireReason } from './connection.js';
 import { socketUrl, type Endpoint } from './gateway.js';
 import { assertSecureUrl } from './transport.js';
@@ -46,7 +46,6 @@ function isFatal(err: unknown): err is DingTalkStreamError {
 export class Supervisor {
   readonly #live = new Set<StreamConnection>();
   #nextId = 1;
-  #retireWaiters = new Map<StreamConnection, () => void>();
   #reconnectAttempts = 0;
   #maxLive = 0;
 
@@ -78,25 +77,23 @@ export class Supervisor {
     return this.#reconnectAttempts;
   }
 
-  /** Runs the slots until `signal` aborts; `onFirstOpen` fires once, on the first open socket. */
-  run(signal: AbortSignal, onFirstOpen: () => void): Promise<void> {
-    let first = true;
-    const opened = () => {
-      if (first) {
-        first = false;
-        onFirstOpen();
-      }
-    };
+  /**
+   * Runs the slots until `signal` aborts; `opened` is called on every successful open (the
+   * client resolves `start()` on the first). On abort every socket is closed at once, which
+   * also ends each slot's wait; the returned promise settles when all are closed.
+   */
+  run(signal: AbortSignal, opened: () => void): Promise<void> {
+    const closeAll = () => Promise.all([...this.#live].map((c) => (c.close(1000, 'client stopped'), c.closed)));
+    signal.addEventListener('abort', closeAll, { once: true });
     const slots = Array.from({ length: Math.max(1, this.#settings.connections) }, (_, slot) => this.#runSlot(slot, signal, opened));
-    return Promise.all(slots).then(() => this.#closeAll());
+    return Promise.all(slots).then(closeAll).then(() => {});
   }
 
   /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */
   retire(conn: StreamConnection, reason: RetireReason): void {
     if (conn.state !== 'open') return;
-    this.#logger.info(`connection #${conn.id}: ${reason}; opening its replacement before closing it`);
-    conn.drain(this.#settings.drainTimeoutMs);
-    this.#retireWaiters.get(conn)?.();
+    this.#logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
+    conn.drain(this.#settings.drainTimeoutMs); // resolves conn.retired: its slot opens the successor
   }
 
   /** Retires every open connection (e.g. to pick up new subscriptions). */
@@ -113,32 +110,30 @@ export class Supervisor {
   async #runSlot(slot: number, signal: AbortSignal, opened: () => void): Promise<void> {
     let attempt = 0;
     while (!signal.aborted) {
-      let conn: StreamConnection;
+      let reason: string;
+      let error: DingTalkStreamError | undefined;
       try {
         this.#hooks.onState('connecting', { slot, attempt });
-        conn = await this.#connectOnce(signal);
+        const conn = await this.#connectOnce(signal);
+        opened();
+        this.#hooks.onState('open', { slot, connectionId: conn.id });
+        // retired (make-before-break) or closed; stop() closes it, so this wait ends on abort too
+        const retired = await Promise.race([conn.retired.then(() => true), conn.closed.then(() => false)]);
+        if (performance.now() - conn.openedAt >= this.#settings.stableAfterMs) attempt = 0;
+        if (retired) continue; // make-before-break: the successor opens now, the old one drains
+        reason = `connection #${conn.id} dropped`;
       } catch (err) {
         if (signal.aborted || err instanceof ClientStoppedError) return;
         if (isFatal(err)) return this.#hooks.onFatal(err);
-        const error = err instanceof DingTalkStreamError ? err : new GatewayError('OPEN_FAILED', String(err));
+        error = err instanceof DingTalkStreamError ? err : new GatewayError('OPEN_FAILED', String(err));
         this.#hooks.onError(error);
-        const delay = this.#backoff(attempt++);
-        this.#reconnectAttempts++;
-        this.#logger.warn(`connect failed (${error.message}); retry ${attempt} in ${delay} ms`);
-        this.#hooks.onState('reconnecting', { slot, attempt, delay, error });
-        if (!(await sleep(delay, signal).then(() => true, () => false))) return;
-        continue;
+        reason = `connect failed (${error.message})`;
       }
-      opened();
-      this.#hooks.onState('open', { slot, connectionId: conn.id });
-      const retired = await this.#untilGone(conn, signal);
       if (signal.aborted) return;
-      if (performance.now() - conn.openedAt >= this.#settings.stableAfterMs) attempt = 0;
-      if (retired) continue; // make-before-break: the successor opens now, the old one drains
       const delay = this.#backoff(attempt++);
       this.#reconnectAttempts++;
-      this.#logger.warn(`connection #${conn.id} dropped; reconnecting in ${delay} ms`);
-      this.#hooks.onState('reconnecting', { slot, attempt, delay });
+      this.#logger.warn(`${reason}; retry ${attempt} in ${delay} ms`);
+      this.#hooks.onState('reconnecting', { slot, attempt, delay, error });
       if (!(await sleep(delay, signal).then(() => true, () => false))) return;
     }
   }
@@ -168,38 +163,19 @@ export class Supervisor {
     this.#live.add(conn);
     this.#maxLive = Math.max(this.#maxLive, this.#live.size);
     const limit = deadline(signal, this.#settings.handshakeTimeoutMs);
+    const giveUp = () => conn.close(1000, 'handshake aborted'); // rejects `opened`
+    limit.signal.addEventListener('abort', giveUp);
     try {
-      await abortable(conn.opened, limit.signal);
+      await conn.opened;
       return conn;
     } catch (err) {
       conn.close(1000, 'handshake failed');
       if (signal.aborted) throw new ClientStoppedError();
-      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `WebSocket handshake timed out after ${this.#settings.handshakeTimeoutMs} ms.`);
-      throw new GatewayError('HANDSHAKE_FAILED', 'WebSocket handshake was rejected or the socket failed before opening.', undefined, err);
+      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Handshake timed out after ${this.#settings.handshakeTimeoutMs} ms`);
+      throw new GatewayError('HANDSHAKE_FAILED', 'Handshake rejected or socket failed before opening', undefined, err);
     } finally {
+      limit.signal.removeEventListener('abort', giveUp);
       limit.done();
     }
-  }
-
-  /** Resolves `true` when the connection is retired, `false` when it closes, or on abort. */
-  #untilGone(conn: StreamConnection, signal: AbortSignal): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const done = (retired: boolean) => {
-        this.#retireWaiters.delete(conn);
-        signal.removeEventListener('abort', onAbort);
-        resolve(retired);
-      };
-      const onAbort = () => done(false);
-      if (conn.state === 'draining') return resolve(true); // retired before we got here
-      this.#retireWaiters.set(conn, () => done(true));
-      signal.addEventListener('abort', onAbort, { once: true });
-      conn.closed.then(() => done(false));
-    });
-  }
-
-  async #closeAll(): Promise<void> {
-    const all = [...this.#live];
-    for (const c of all) c.close(1000, 'client stopped');
-    await Promise.all(all.map((c) => c.closed));
   }
 }

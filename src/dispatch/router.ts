@@ -182,7 +182,7 @@ export class Router {
       this.counters.unknownTopic++;
       if (!this.#warnedTopics.has(frame.headers.topic)) {
         this.#warnedTopics.add(frame.headers.topic);
-        this.#logger.warn(`no handler for ${frame.type} ${frame.headers.topic}; acked with 404`);
+        this.#logger.warn(`no handler for ${frame.headers.topic}: acked 404`);
       }
       this.#send(target, ackFrame(messageId, 404, 'topic not registered', '{}'));
       return;
@@ -190,7 +190,7 @@ export class Router {
     const seen = this.#dedup.get(messageId);
     if (seen) {
       this.counters.duplicates++;
-      this.#logger.debug(`duplicate ${messageId}: acked again, not handled twice`);
+      this.#logger.debug(`duplicate ${messageId} acked again`);
       if (seen.state === 'done') this.#send(target, seen.ack);
       else seen.waiters.push((ack) => ack !== undefined && this.#send(target, ack));
       return;
@@ -200,7 +200,7 @@ export class Router {
     if (!accepted) {
       this.counters.overflow++;
       this.#dedup.finish(messageId, undefined, false);
-      this.#logger.warn(`too many messages in flight; ${messageId} left for the gateway to redeliver`);
+      this.#logger.warn(`queue full: ${messageId} left for redelivery`);
       if (frame.type === 'EVENT') this.#send(target, eventAck(messageId, 'LATER'));
       return;
     }
@@ -223,7 +223,7 @@ export class Router {
       this.#logger.info(`gateway asked to reconnect${typeof reason === 'string' ? ` (${reason})` : ''}`);
       this.#hooks.onDisconnect(target);
     } else {
-      this.#logger.debug(`SYSTEM ${topic}: treated as a liveness signal`);
+      this.#logger.debug(`SYSTEM ${topic}`);
     }
   }
 
@@ -252,7 +252,7 @@ export class Router {
         const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
         controller?.abort(error);
         this.#hooks.onError(error);
-        this.#logger.warn(`handler for ${message.topic} still running after ${reg.timeoutMs} ms (${messageId})`);
+        this.#logger.warn(error.message);
         // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
         if (frame.type === 'EVENT') {
           ack = eventAck(messageId, 'LATER');
@@ -283,6 +283,6 @@ export class Router {
 
   #send(target: AckTarget, ack: string): void {
     if (target.send(ack)) this.counters.acked++;
-    else this.#logger.debug('ack not sent: its connection is gone (the gateway will redeliver)');
+    else this.#logger.debug('ack not sent: connection gone');
   }
 }

@@ -11,8 +11,8 @@ import * as v from 'valibot';
 export type FrameType = 'SYSTEM' | 'EVENT' | 'CALLBACK';
 
 // The envelope as the protocol defines it: header values are strings, `data` is a JSON string.
+// (`specVersion` is optional and never checked by any SDK; it is passed through as is.)
 const EnvelopeSchema = v.object({
-  specVersion: v.optional(v.string()),
   type: v.picklist(['SYSTEM', 'EVENT', 'CALLBACK']),
   headers: v.record(v.string(), v.string()),
   data: v.string(),
@@ -95,7 +95,7 @@ export function parseFrame(text: unknown): ParseResult {
   return {
     ok: true,
     frame: {
-      specVersion: envelope.specVersion,
+      specVersion: typeof (json as { specVersion?: unknown }).specVersion === 'string' ? (json as { specVersion: string }).specVersion : undefined,
       type: envelope.type,
       headers: envelope.headers as Frame['headers'],
       rawData: envelope.data,
