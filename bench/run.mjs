@@ -1,0 +1,329 @@
+// `npm run bench`: our client vs the official SDK (dingtalk-stream 2.1.5) vs a raw floor
+// (ws + JSON.parse + ack), each in its own process, against the same lean local gateway
+// (bench/gateway.mjs) on the same machine, runs alternating A B C A B C…, medians reported.
+// Writes bench/RESULTS.md. Not part of `npm test`.
+//
+// Knobs (env): BENCH_RUNS (single-client runs per client, default 5), BENCH_MANY (clients in
+// the memory-per-connection process, default 1000), BENCH_MANY_RUNS (default 3),
+// BENCH_CLOSE_MS (how long the gateway keeps a socket open after SYSTEM disconnect,
+// default 2000; the real gateway waits ~10 s), BENCH_OUT (results file).
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BenchGateway, chatbotFrame, messageId } from './gateway.mjs';
+import { measureSizes } from './size.mjs';
+import { buildDurableObject, coldStart } from './workerd.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const MANY = Number(process.env.BENCH_MANY ?? 1000);
+const MANY_RUNS = Number(process.env.BENCH_MANY_RUNS ?? 3);
+const CLOSE_MS = Number(process.env.BENCH_CLOSE_MS ?? 2000);
+const FLOOD = 20_000;
+const WARMUP_FRAMES = 2000;
+const WINDOW = 1000;
+const PACED_MS = 3000;
+const WARMUP_MS = 500;
+const RATES = [1000, 5000];
+const CLIENTS = ['ours', 'official', 'raw'];
+const OUT = process.env.BENCH_OUT ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+
+const started = performance.now();
+const loadAtStart = os.loadavg();
+const children = new Set();
+const killChildren = () => {
+  for (const c of children) c.kill('SIGKILL');
+};
+process.on('exit', killChildren);
+process.on('SIGINT', () => {
+  killChildren();
+  process.exit(130);
+});
+
+const log = (...a) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const percentile = (xs, p) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+
+/** Forks one client process; resolves once it has said `started`. */
+function spawnClient(kind, gw, mode = 'single', count = 1) {
+  const child = fork(fileURLToPath(new URL(`./clients/${kind}.mjs`, import.meta.url)), [gw.openApiHost, gw.clientId, gw.clientSecret, mode, String(count)], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_ARGS ? process.env.BENCH_CHILD_ARGS.split(' ') : [])],
+  });
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d).length > 4000 && (stderr = stderr.slice(-4000)));
+  const pending = [];
+  child.on('message', (msg) => pending.shift()?.(msg));
+  const next = (ms = 60_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${kind}: no answer within ${ms} ms\n${stderr}`)), ms);
+      pending.push((msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+    });
+  const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => children.delete(child));
+  const api = {
+    child,
+    ready: next(120_000),
+    usage: (gc = false) => {
+      const p = next();
+      child.send({ cmd: 'usage', gc });
+      return p;
+    },
+    stop: async () => {
+      if (child.connected) child.send({ cmd: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+    stderr: () => stderr,
+  };
+  return api;
+}
+
+const cpuMicros = (a, b) => b.cpu.user - a.cpu.user + (b.cpu.system - a.cpu.system);
+
+/** One run of one client: cold start, idle RSS, flood, paced latency, disconnect, kill. */
+async function singleRun(kind, gw, frames, warmup) {
+  const r = { kind };
+  const opened = gw.nextOpen();
+  const t0 = performance.now();
+  const c = spawnClient(kind, gw);
+  try {
+    const conn = await opened;
+    r.coldStart = conn.openedAt - t0;
+    await c.ready;
+    await sleep(300);
+    r.idleRss = (await c.usage(true)).rss;
+
+    // 1. CPU per acked message under a flood (after a short warm-up flood, so that every
+    // client's hot path is compiled before it is measured)
+    await gw.flood(conn, warmup, WINDOW);
+    const before = await c.usage();
+    const f0 = performance.now();
+    const acked0 = gw.acked;
+    await gw.flood(conn, frames, WINDOW);
+    const floodMs = performance.now() - f0;
+    const after = await c.usage();
+    const acked = gw.acked - acked0;
+    r.cpuPerMsg = cpuMicros(before, after) / acked;
+    r.throughput = acked / (floodMs / 1000);
+    r.peakRss = after.maxRSS;
+    r.handled = after.chars - before.chars > 0;
+
+    // 2. ack latency at fixed rates
+    for (const rate of RATES) {
+      const { latencies, lost } = await gw.paced(conn, rate, PACED_MS, WARMUP_MS);
+      r[`p50@${rate}`] = percentile(latencies, 50);
+      r[`p99@${rate}`] = percentile(latencies, 99);
+      r[`lost@${rate}`] = lost;
+    }
+
+    // 4a. SYSTEM disconnect: the socket stops being usable at once (the gateway pushes no
+    // more on it) and is closed CLOSE_MS later
+    const replaced = gw.nextOpen(CLOSE_MS + 30_000);
+    const d0 = performance.now();
+    gw.disconnect(conn, CLOSE_MS);
+    const conn2 = await replaced;
+    r.disconnectGap = conn2.openedAt - d0;
+    await gw.until(() => conn.closedAt !== null, CLOSE_MS + 5000, 'the old socket to close');
+
+    // 4b. abrupt kill (TCP destroyed, no close frame)
+    const reopened = gw.nextOpen(30_000);
+    const k0 = performance.now();
+    gw.kill(conn2);
+    const conn3 = await reopened;
+    r.killRecovery = conn3.openedAt - k0;
+  } catch (err) {
+    r.error = `${err.message}\n${c.stderr()}`;
+  } finally {
+    await c.stop();
+    await gw.until(() => gw.liveCount === 0, 10_000, 'the client sockets to close').catch(() => {});
+  }
+  return r;
+}
+
+/** N clients in one process: memory per connection. */
+async function manyRun(kind, gw) {
+  const live0 = gw.liveCount;
+  const t0 = performance.now();
+  const c = spawnClient(kind, gw, 'many', MANY);
+  const r = { kind };
+  try {
+    const { mid, half } = await c.ready;
+    await gw.until(() => gw.liveCount - live0 >= MANY, 120_000, `${MANY} open connections`);
+    r.connectAll = performance.now() - t0;
+    await sleep(300);
+    const u = await c.usage(true);
+    r.rssPerConn = (u.rss - mid.rss) / (MANY - half);
+    r.heapPerConn = (u.heapUsed - mid.heapUsed) / (MANY - half);
+    r.rssTotal = u.rss;
+  } catch (err) {
+    r.error = `${err.message}\n${c.stderr()}`;
+  } finally {
+    await c.stop();
+    await gw.until(() => gw.liveCount === live0, 20_000, 'the client sockets to close').catch(() => {});
+  }
+  return r;
+}
+
+function floodFrames(n) {
+  return Array.from({ length: n }, () => {
+    const id = messageId();
+    return [id, chatbotFrame(id)];
+  });
+}
+
+// ---- run ------------------------------------------------------------------------------
+const gw = await new BenchGateway().listen();
+const single = Object.fromEntries(CLIENTS.map((k) => [k, []]));
+const many = Object.fromEntries(CLIENTS.map((k) => [k, []]));
+const workerd = { ours: [], raw: [] };
+const errors = [];
+
+for (let run = 1; run <= RUNS; run++) {
+  for (const kind of CLIENTS) {
+    const frames = floodFrames(FLOOD); // fresh messageIds every run: no client may dedup them away
+    const r = await singleRun(kind, gw, frames, floodFrames(WARMUP_FRAMES));
+    if (r.error) errors.push(`${kind} run ${run}: ${r.error}`);
+    single[kind].push(r);
+    log(`run ${run}/${RUNS} ${kind}: cpu ${r.cpuPerMsg?.toFixed(1)} µs/msg, p99@5000 ${r['p99@5000']?.toFixed(2)} ms, disconnect gap ${r.disconnectGap?.toFixed(0)} ms, kill ${r.killRecovery?.toFixed(0)} ms`);
+  }
+}
+for (let run = 1; run <= MANY_RUNS; run++) {
+  for (const kind of CLIENTS) {
+    const r = await manyRun(kind, gw);
+    if (r.error) errors.push(`${kind} many run ${run}: ${r.error}`);
+    many[kind].push(r);
+    log(`many ${run}/${MANY_RUNS} ${kind}: ${(r.rssPerConn / 1024).toFixed(1)} KiB RSS/conn, ${(r.heapPerConn / 1024).toFixed(1)} KiB heap/conn, all open in ${r.connectAll?.toFixed(0)} ms`);
+  }
+}
+// 1b. the hot path alone, in-process, no socket (bench/hotpath.mjs)
+const hot = Object.fromEntries(CLIENTS.map((k) => [k, []]));
+for (let run = 1; run <= 3; run++) {
+  for (const kind of CLIENTS) {
+    const child = fork(fileURLToPath(new URL('./hotpath.mjs', import.meta.url)), [kind, '3'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.add(child);
+    const msg = await new Promise((resolve) => {
+      child.once('message', resolve);
+      child.once('exit', () => resolve({}));
+    });
+    child.kill();
+    children.delete(child);
+    hot[kind].push(msg.perMessage);
+  }
+}
+log(`hot path: ${CLIENTS.map((k) => `${k} ${median(hot[k]).toFixed(2)} µs`).join(', ')}`);
+const scripts = { ours: await buildDurableObject('ours'), raw: await buildDurableObject('raw') };
+for (let run = 1; run <= 3; run++) {
+  for (const kind of ['ours', 'raw']) {
+    try {
+      workerd[kind].push(await coldStart(scripts[kind], gw));
+    } catch (err) {
+      errors.push(`workerd ${kind} run ${run}: ${err.message}`);
+    }
+    await gw.until(() => gw.liveCount === 0, 10_000, 'the DO socket to close').catch(() => {});
+  }
+}
+log('workerd cold starts done');
+const sizes = await measureSizes();
+await gw.close();
+
+// ---- report ---------------------------------------------------------------------------
+const med = (rows, key) => median(rows.map((r) => r[key]));
+const fmt = {
+  us: (x) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a'),
+  ms: (x) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms` : 'n/a'),
+  mib: (x) => (Number.isFinite(x) ? `${(x / 1048576).toFixed(1)} MiB` : 'n/a'),
+  kib: (x) => (Number.isFinite(x) ? `${(x / 1024).toFixed(1)} KiB` : 'n/a'),
+  rate: (x) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString('en-US')}/s` : 'n/a'),
+  bytes: (x) => (Number.isFinite(x) ? `${(x / 1024).toFixed(2)} KiB (${x} B)` : 'n/a'),
+};
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : '–');
+const rows = [];
+const row = (name, f, o, r, format, target = '') => rows.push([name, format(f), format(o), format(r), ratio(f, o), ratio(f, r), target]);
+const S = (k, key) => med(single[k], key);
+const M = (k, key) => med(many[k], key);
+
+row('1. CPU per acked message (20,000 × ~1 KB, flood)', S('ours', 'cpuPerMsg'), S('official', 'cpuPerMsg'), S('raw', 'cpuPerMsg'), fmt.us, '≤ 0.8× official, ≤ 1.2× raw');
+row('   hot path only, in one process, no socket (bench/hotpath.mjs)', median(hot.ours), median(hot.official), median(hot.raw), fmt.us, '');
+row('   throughput during the flood (wall, gateway on the same 2 cores)', S('ours', 'throughput'), S('official', 'throughput'), S('raw', 'throughput'), fmt.rate, '');
+for (const rate of RATES) {
+  row(`2. ack latency p50 @ ${rate.toLocaleString('en-US')} msg/s`, S('ours', `p50@${rate}`), S('official', `p50@${rate}`), S('raw', `p50@${rate}`), fmt.ms, '');
+  row(`   ack latency p99 @ ${rate.toLocaleString('en-US')} msg/s`, S('ours', `p99@${rate}`), S('official', `p99@${rate}`), S('raw', `p99@${rate}`), fmt.ms, '≤ official');
+}
+row('3. idle RSS, one connected client (after GC)', S('ours', 'idleRss'), S('official', 'idleRss'), S('raw', 'idleRss'), fmt.mib, '< official');
+row('   peak RSS, one client (maxRSS incl. the flood)', S('ours', 'peakRss'), S('official', 'peakRss'), S('raw', 'peakRss'), fmt.mib, '< official');
+row(`   RSS per connection (${MANY.toLocaleString('en-US')} clients in one process, marginal)`, M('ours', 'rssPerConn'), M('official', 'rssPerConn'), M('raw', 'rssPerConn'), fmt.kib, '< official');
+row(`   JS heap per connection (${MANY.toLocaleString('en-US')} clients)`, M('ours', 'heapPerConn'), M('official', 'heapPerConn'), M('raw', 'heapPerConn'), fmt.kib, '');
+row(`   time to open ${MANY.toLocaleString('en-US')} connections (batches of 100)`, M('ours', 'connectAll'), M('official', 'connectAll'), M('raw', 'connectAll'), fmt.ms, '');
+row('4. recovery: abrupt kill → next open connection', S('ours', 'killRecovery'), S('official', 'killRecovery'), S('raw', 'killRecovery'), fmt.ms, '');
+row(`   SYSTEM disconnect → usable connection again (server closes after ${CLOSE_MS} ms)`, S('ours', 'disconnectGap'), S('official', 'disconnectGap'), S('raw', 'disconnectGap'), fmt.ms, '~0 for ours');
+row('5. cold start: process spawn → first open (Node)', S('ours', 'coldStart'), S('official', 'coldStart'), S('raw', 'coldStart'), fmt.ms, '');
+const W = (k, key) => median(workerd[k].map((r) => r[key]));
+row('   workerd: Miniflare start → first open', W('ours', 'processToOpen'), NaN, W('raw', 'processToOpen'), fmt.ms, '');
+row('   workerd: DO first request → first open', W('ours', 'requestToOpen'), NaN, W('raw', 'requestToOpen'), fmt.ms, '');
+rows.push(['6. bundle, core entry (Worker target, min+gzip)', fmt.bytes(sizes.core.gzip), 'cannot target Workers', '–', '–', '–', '≤ 8 KiB']);
+rows.push(['   bundle, core + chatbot/cards (min+gzip)', fmt.bytes(sizes.full.gzip), `${fmt.bytes(sizes.official.gzip)} (Node target, with axios/ws/debug)`, '–', ratio(sizes.full.gzip, sizes.official.gzip), '–', '≤ 16 KiB']);
+
+const header = ['Figure (median)', 'ours', 'official 2.1.5', 'raw floor', 'ours/official', 'ours/raw', 'target'];
+const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+const wallS = (performance.now() - started) / 1000;
+const lost = CLIENTS.map((k) => `${k} ${single[k].reduce((n, r) => n + (r['lost@1000'] ?? 0) + (r['lost@5000'] ?? 0), 0)}`).join(', ');
+const command = `npm run bench${Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).map((k) => ` ${k}=${process.env[k]}`).join('')}`;
+const cpu = os.cpus();
+const perRun = (key, format) => CLIENTS.map((k) => `${k}: ${single[k].map((r) => format(r[key])).join(', ')}`).join('; ');
+
+const md = `# Benchmark results
+
+Command: \`${command}\` (= \`npm run build && node bench/run.mjs\`)
+Date: ${new Date().toISOString()}
+Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}
+Node: ${process.version}; official SDK: dingtalk-stream 2.1.5; ws 8.23.0
+Load average (1/5/15 min) at start: ${loadAtStart.map((x) => x.toFixed(2)).join(' / ')}, at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} (anything above ~1 means other work shared the 2 cores and the figures are noisier).
+Runs: ${RUNS} single-client runs per client and ${MANY_RUNS} runs of ${MANY.toLocaleString('en-US')} clients, alternating ours → official → raw; workerd: 3 runs each. Total wall time: ${wallS.toFixed(0)} s.
+
+${table}
+
+Per-run values (the median is above):
+- CPU µs/msg — ${perRun('cpuPerMsg', (x) => x?.toFixed(1))}
+- p99 @ 5,000/s ms — ${perRun('p99@5000', (x) => x?.toFixed(2))}
+- kill → open ms — ${perRun('killRecovery', (x) => x?.toFixed(0))}
+- disconnect → usable ms — ${perRun('disconnectGap', (x) => x?.toFixed(0))}
+- frames not acked during the paced runs (all runs): ${lost}
+
+How it is measured:
+- One lean local gateway (\`bench/gateway.mjs\`, in the orchestrator process) for every client: open call with credential check and single-use tickets, real WebSocket, no per-frame recording (the test fake records every ack, which would tax the shared CPU).
+- Each client runs in its own process (\`bench/clients/*.mjs\`); the handler is the same everywhere: read \`data.text.content\` of the chatbot message, ack with \`{"response":null}\`. Ours parses and validates both JSON layers, dedups and acks itself; the official SDK is acked by hand with \`socketCallBackResponse\` as its README does, after \`JSON.parse(res.data)\`; raw parses both layers and acks.
+- The official SDK hardcodes \`https://api.dingtalk.com\`: only in its bench process, an interceptor on the default axios instance (the one it imports) rewrites that origin to the local gateway.
+- 1: client CPU (\`process.cpuUsage()\`, user+system) across the flood ÷ acks, after a warm-up flood of ${WARMUP_FRAMES.toLocaleString('en-US')} frames; the gateway keeps at most ${WINDOW.toLocaleString('en-US')} frames unacked. The hot-path row feeds the same frames (as Buffers, as \`ws\` delivers them) straight into each client in one process, in batches of 64 with a macrotask between batches: no socket, no gateway, no second process.
+- 2: the gateway sends at a fixed rate for ${PACED_MS / 1000} s and times send → ack; the first ${WARMUP_MS} ms are not counted.
+- 3: RSS after a forced GC ${'('}--expose-gc) once connected; peak = \`resourceUsage().maxRSS\` after the flood; per connection = (RSS with ${MANY.toLocaleString('en-US')} open connections − RSS with ${MANY / 2}) ÷ ${MANY / 2}, both after GC, so that one-time costs (a lazily loaded HTTP stack, compiled code) are not counted per connection.
+- 4: times are the gateway's: kill = TCP destroyed without a close frame → the next socket accepted; disconnect = SYSTEM \`disconnect\` sent (the socket is no longer pushed to) → the next socket accepted. The gateway closes the old socket ${CLOSE_MS} ms after the disconnect; the real one waits ~10 s, so the official SDK's gap there is ~10 s + its fixed 1 s reconnect delay. Ours opens the replacement at once (make-before-break). Our kill recovery is a full-jitter backoff in [0, 1 s] (first attempt), the official SDK waits a fixed 1 s, raw reconnects at once.
+- 5: Node: \`fork()\` → the gateway accepts the socket (includes Node's own start-up). workerd: Miniflare 4 running a minimal Durable Object (\`bench/workerd/*-do.mjs\`, bundled from \`dist/index.mjs\` with the workerd condition); the official SDK cannot run there.
+- 6: \`esbuild --bundle --minify --platform=neutral --conditions=workerd,worker\`, gzip -9. Official SDK, same recipe: ${sizes.officialNeutral}.
+
+Caveats:
+- 2 cores: the gateway and the client share them, so throughput and latency include the gateway's work; the CPU figure is the client's own CPU time and is the stable one.
+- The fake gateway is on loopback: latencies are far below the real network's; they compare clients, not deployments.
+- Our biggest bundle inputs (core): ${sizes.core.inputs.slice(0, 5).map((i) => `${i.path} ${i.bytes} B`).join(', ')}.
+${errors.length ? `\nErrors during the run:\n${errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}\n` : ''}`;
+
+writeFileSync(OUT, md);
+console.log(table);
+console.log(`\nwall time ${wallS.toFixed(0)} s; written to ${OUT}`);
+if (errors.length) {
+  console.error(errors.join('\n\n'));
+  process.exitCode = 1;
+}
