@@ -27,9 +27,6 @@ export class Credential {
     this.clientId = clientId;
     Object.defineProperty(this, 'clientSecret', { value: clientSecret, enumerable: false });
   }
-  toJSON(): { clientId: string } {
-    return { clientId: this.clientId };
-  }
 }
 
 /**
@@ -164,7 +161,6 @@ export class DingTalkStreamClient extends EventTarget {
   readonly #router: Router;
   readonly #limiter: Limiter;
   readonly #supervisor: Supervisor;
-  readonly #uaSuffix: string;
   /** The life phase; `status().state` refines `running` from the live connections. */
   #phase: 'idle' | 'running' | 'stopping' | 'stopped' | 'failed' = 'idle';
   #connectedAt: number | null = null;
@@ -194,7 +190,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.redactor.add(opts.clientSecret);
     this.logger = createLogger(opts.logger === undefined ? console : (opts.logger ?? undefined), opts.logLevel ?? 'info', this.redactor);
     this.platform = opts.platform ?? globalPlatform();
-    this.#uaSuffix = opts.ua ? ` ${opts.ua}` : '';
+    const ua = `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${opts.ua ? ` ${opts.ua}` : ''}`;
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
     this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue);
     this.#router = new Router(this.dedup, this.#limiter, this.logger, {
@@ -208,7 +204,7 @@ export class DingTalkStreamClient extends EventTarget {
           clientId: this.clientId,
           clientSecret: this.#clientSecret,
           subscriptions: this.subscriptions(),
-          ua: `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${this.#uaSuffix}`,
+          ua,
         }, this.settings.openTimeoutMs, signal),
       onMessage: (conn, text) => this.#router.handle(conn, text),
       onState: (event, detail) => this.#onSupervisorState(event, detail),
@@ -374,12 +370,12 @@ export class DingTalkStreamClient extends EventTarget {
     return {
       state: this.#phase !== 'running' ? this.#phase : this.#supervisor.connections.open ? 'open' : this.#connectedAt ? 'reconnecting' : 'connecting',
       connectedAt: this.#connectedAt,
-      reconnectAttempts: this.#supervisor.attempts,
+      reconnectAttempts: this.#supervisor.reconnectAttempts,
       connections: this.#supervisor.connections,
       inFlight: this.#limiter.active,
       queued: this.#limiter.queued,
       counters: { ...this.#router.counters },
-      lastError: this.#lastError ? { code: this.#lastError.code, message: this.#lastError.message } : null,
+      lastError: this.#lastError && { code: this.#lastError.code, message: this.#lastError.message },
     };
   }
 

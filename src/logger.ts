@@ -42,7 +42,7 @@ export class Redactor {
   add(secret: string | undefined): void {
     if (secret && secret.length >= 6) this.#secrets.add(secret);
     // keep the set bounded: tickets are single-use, old ones only need scrubbing for a while
-    if (this.#secrets.size > 64) this.#secrets.delete(this.#secrets.values().next().value as string);
+    for (const old of this.#secrets) if (this.#secrets.size > 64) this.#secrets.delete(old);
   }
   scrub(text: string): string {
     let out = text.replace(/([?&](?:ticket|access_token|session)=)[^&\s"']+/gi, '$1***');

@@ -32,7 +32,7 @@ export interface Platform {
 
 /**
  * The platform built from the runtime's globals (Deno, Bun, workerd, browsers, Node 22+).
- * Read lazily, at client construction, so importing the package never touches a global.
+ * Read at client construction, so importing the package never touches a global.
  *
  * @example
  * ```ts
@@ -40,12 +40,10 @@ export interface Platform {
  * ```
  */
 export function globalPlatform(name = 'web'): Platform {
-  const g = globalThis as { WebSocket?: Platform['WebSocket'] };
+  const { WebSocket } = globalThis as { WebSocket?: Platform['WebSocket'] };
+  if (!WebSocket) throw new TypeError('No global WebSocket here: pass platform.WebSocket (e.g. from `ws`)');
   return {
-    get WebSocket() {
-      if (!g.WebSocket) throw new TypeError('No global WebSocket in this runtime: pass `platform.WebSocket` (e.g. from the `ws` package).');
-      return g.WebSocket;
-    },
+    WebSocket,
     fetch: (input, init) => fetch(input, init),
     name,
   };

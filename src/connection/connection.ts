@@ -20,12 +20,12 @@ export interface ConnectionOptions {
   url: string;
   id: number;
   logger: Logger;
-  /** No frame for this long while open → ask to be retired (zombie suspicion). */
-  idleTimeoutMs: number;
-  /** A wall clock that moved this much more than the monotonic clock → liveness check. */
-  clockJumpMs: number;
-  /** Proactive rotation after this long open; 0 = never. */
-  ttlMs: number;
+  /**
+   * `idleTimeoutMs`: no frame for this long while open → ask to be retired (zombie suspicion);
+   * `clockJumpMs`: a wall clock that moved this much more than the monotonic one → liveness
+   * check; `connectionTtlMs`: proactive rotation after this long open (0 = never).
+   */
+  settings: { idleTimeoutMs: number; clockJumpMs: number; connectionTtlMs: number };
   onMessage(conn: StreamConnection, text: unknown): void;
   onRetire(conn: StreamConnection, reason: RetireReason): void;
   onClosed(conn: StreamConnection, code: number, reason: string): void;
@@ -76,7 +76,7 @@ export class StreamConnection {
 
   /** Sends a text frame if the socket is open; `false` otherwise (the gateway will redeliver). */
   send(text: string): boolean {
-    if (this.state === 'closed' || this.#socket.readyState !== OPEN) return false;
+    if (this.#socket.readyState !== OPEN) return false;
     try {
       this.#socket.send(text);
       return true;
@@ -138,8 +138,8 @@ export class StreamConnection {
     this.state = 'open';
     this.openedAt = performance.now();
     this.#lastFrameAt = this.openedAt;
-    this.#armWatchdog(this.#options.idleTimeoutMs);
-    if (this.#options.ttlMs > 0) this.#ttlTimer = setTimeout(() => this.#retire('ttl'), this.#options.ttlMs);
+    this.#armWatchdog(this.#options.settings.idleTimeoutMs);
+    if (this.#options.settings.connectionTtlMs > 0) this.#ttlTimer = setTimeout(() => this.#retire('ttl'), this.#options.settings.connectionTtlMs);
     this.#open.resolve();
   };
 
@@ -173,17 +173,17 @@ export class StreamConnection {
    * clock with the monotonic one: a jump (sleep/wake) triggers a liveness check at once.
    */
   #armWatchdog(ms: number): void {
-    const tick = Math.max(10, Math.min(ms, this.#options.clockJumpMs / 2));
+    const tick = Math.max(10, Math.min(ms, this.#options.settings.clockJumpMs / 2));
     this.#watchdog = setTimeout(() => {
       const mono = performance.now();
       const wall = Date.now();
       const skew = Math.abs(wall - this.#lastWall - (mono - this.#lastMono));
       this.#lastWall = wall;
       this.#lastMono = mono;
-      if (skew >= this.#options.clockJumpMs) return this.#retire('clock-jump');
+      if (skew >= this.#options.settings.clockJumpMs) return this.#retire('clock-jump');
       const idle = mono - this.#lastFrameAt;
-      if (idle >= this.#options.idleTimeoutMs) return this.#retire('idle');
-      this.#armWatchdog(this.#options.idleTimeoutMs - idle);
+      if (idle >= this.#options.settings.idleTimeoutMs) return this.#retire('idle');
+      this.#armWatchdog(this.#options.settings.idleTimeoutMs - idle);
     }, tick);
   }
 

@@ -46,7 +46,8 @@ function isFatal(err: unknown): err is DingTalkStreamError {
 export class Supervisor {
   readonly #live = new Set<StreamConnection>();
   #nextId = 1;
-  #reconnectAttempts = 0;
+  /** Reconnect attempts so far (failed opens and dropped connections). */
+  reconnectAttempts = 0;
   #maxLive = 0;
 
   readonly #platform: Platform;
@@ -71,10 +72,6 @@ export class Supervisor {
       else if (c.state === 'draining') draining++;
     }
     return { open, draining, peak: this.#maxLive };
-  }
-
-  get attempts(): number {
-    return this.#reconnectAttempts;
   }
 
   /**
@@ -131,7 +128,7 @@ export class Supervisor {
       }
       if (signal.aborted) return;
       const delay = this.#backoff(attempt++);
-      this.#reconnectAttempts++;
+      this.reconnectAttempts++;
       this.#logger.warn(`${reason}; retry ${attempt} in ${delay} ms`);
       this.#hooks.onState('reconnecting', { slot, attempt, delay, error });
       if (!(await sleep(delay, signal).then(() => true, () => false))) return;
@@ -150,9 +147,7 @@ export class Supervisor {
       url,
       id: this.#nextId++,
       logger: this.#logger,
-      idleTimeoutMs: this.#settings.idleTimeoutMs,
-      clockJumpMs: this.#settings.clockJumpMs,
-      ttlMs: this.#settings.connectionTtlMs,
+      settings: this.#settings,
       onMessage: this.#hooks.onMessage,
       onRetire: (c, reason) => this.retire(c, reason),
       onClosed: (c, code, reason) => {
@@ -172,7 +167,7 @@ export class Supervisor {
       conn.close(1000, 'handshake failed');
       if (signal.aborted) throw new ClientStoppedError();
       if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Handshake timed out after ${this.#settings.handshakeTimeoutMs} ms`);
-      throw new GatewayError('HANDSHAKE_FAILED', 'Handshake rejected or socket failed before opening', undefined, err);
+      throw new GatewayError('HANDSHAKE_FAILED', 'Handshake rejected or failed', undefined, err);
     } finally {
       limit.signal.removeEventListener('abort', giveUp);
       limit.done();

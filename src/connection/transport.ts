@@ -13,14 +13,8 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
  * ```
  */
 export function assertSecureUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InsecureTransportError(url.replace(/\?.*$/, ''));
-  }
-  const safe = parsed.protocol === 'https:' || parsed.protocol === 'wss:';
-  const plain = parsed.protocol === 'http:' || parsed.protocol === 'ws:';
-  if (safe || (plain && LOOPBACK.test(parsed.hostname))) return parsed;
-  throw new InsecureTransportError(`${parsed.protocol}//${parsed.host}`);
+  const parsed = new URL(url); // an invalid URL throws a TypeError here
+  const { protocol } = parsed;
+  if (protocol === 'https:' || protocol === 'wss:' || ((protocol === 'http:' || protocol === 'ws:') && LOOPBACK.test(parsed.hostname))) return parsed;
+  throw new InsecureTransportError(`${protocol}//${parsed.host}`);
 }

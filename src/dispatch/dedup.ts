@@ -17,6 +17,7 @@ export type DedupEntry = { state: 'inflight'; waiters: Array<(ack: string | unde
  */
 export class DedupWindow {
   readonly #entries = new Map<string, { entry: DedupEntry; at: number }>();
+  #expiredAt = -Infinity;
   /**
    * Called synchronously when an outcome is remembered, before its ack is sent (the Durable
    * Object adapter persists it here so the window survives an eviction).
@@ -25,7 +26,6 @@ export class DedupWindow {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
-    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The live entry for `messageId`, if any (expired ones are dropped on the way). */
@@ -65,13 +65,9 @@ export class DedupWindow {
     return out;
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   #set(messageId: string, entry: DedupEntry): void {
     this.#entries.delete(messageId); // re-insert at the end: Map keeps insertion order
-    this.#entries.set(messageId, { entry, at: this.now() });
+    this.#entries.set(messageId, { entry, at: performance.now() });
     if (this.#entries.size > this.maxEntries) {
       for (const [id, e] of this.#entries) {
         if (this.#entries.size <= this.maxEntries) break;
@@ -82,7 +78,12 @@ export class DedupWindow {
   }
 
   #expire(): void {
-    const cutoff = this.now() - this.ttlMs;
+    // At most once a second: deleting from the front of a Map leaves holes that every
+    // iteration walks until V8 compacts it, so per-message expiry would cost O(window).
+    const now = performance.now();
+    if (now - this.#expiredAt < 1000) return;
+    this.#expiredAt = now;
+    const cutoff = now - this.ttlMs;
     for (const [id, e] of this.#entries) {
       if (e.at > cutoff) break; // insertion order = age order
       if (e.entry.state === 'done') this.#entries.delete(id);

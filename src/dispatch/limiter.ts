@@ -10,7 +10,8 @@
  * ```
  */
 export class Limiter {
-  #running = 0;
+  /** Handlers running now. */
+  active = 0;
   readonly #queue: Array<() => void> = [];
   readonly #concurrency: number;
   readonly #maxQueue: number;
@@ -21,7 +22,7 @@ export class Limiter {
 
   /** Starts `task` now or when a slot frees; `false` when even the queue is full. */
   tryRun(task: () => Promise<void>): boolean {
-    if (this.#running < this.#concurrency) {
+    if (this.active < this.#concurrency) {
       this.#start(task);
       return true;
     }
@@ -30,18 +31,14 @@ export class Limiter {
     return true;
   }
 
-  get active(): number {
-    return this.#running;
-  }
-
   get queued(): number {
     return this.#queue.length;
   }
 
   #start(task: () => Promise<void>): void {
-    this.#running++;
+    this.active++;
     const done = () => {
-      this.#running--;
+      this.active--;
       this.#queue.shift()?.();
     };
     task().then(done, done);

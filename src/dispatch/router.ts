@@ -133,7 +133,6 @@ export class Router {
   readonly callbacks = new Map<string, Registration>();
   event: Registration | undefined;
   readonly counters: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0 };
-  readonly #warnedTopics = new Set<string>();
 
   readonly #dedup: DedupWindow;
   readonly #limiter: Limiter;
@@ -168,8 +167,8 @@ export class Router {
       const error = new FrameError(parsed.reason, parsed.messageId);
       this.#logger.warn(error.message);
       this.#hooks.onError(error);
-      // ack a poison EVENT/CALLBACK so the gateway does not redeliver it forever
-      if (parsed.messageId && (parsed.type === 'EVENT' || parsed.type === 'CALLBACK')) {
+      // ack a poison message (anything but SYSTEM) so the gateway does not redeliver it forever
+      if (parsed.messageId && parsed.type !== 'SYSTEM') {
         this.#send(target, ackFrame(parsed.messageId, 400, 'bad frame', '{}'));
       }
       return;
@@ -180,10 +179,7 @@ export class Router {
     const messageId = frame.headers.messageId as string;
     if (!reg) {
       this.counters.unknownTopic++;
-      if (!this.#warnedTopics.has(frame.headers.topic)) {
-        this.#warnedTopics.add(frame.headers.topic);
-        this.#logger.warn(`no handler for ${frame.headers.topic}: acked 404`);
-      }
+      this.#logger.warn(`no handler for ${frame.headers.topic}: acked 404`);
       this.#send(target, ackFrame(messageId, 404, 'topic not registered', '{}'));
       return;
     }
@@ -243,10 +239,12 @@ export class Router {
     let remember = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const result = await Promise.race([
-        Promise.resolve().then(() => reg.handler(message)),
-        new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(resolve, reg.timeoutMs, TIMEOUT))),
-      ]);
+      await undefined; // the handler never runs inside handle(): an immediate ack goes out first
+      let result = reg.handler(message);
+      // only a pending promise needs the timeout race: a plain value costs no timer
+      if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+        result = await Promise.race([result, new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(resolve, reg.timeoutMs, TIMEOUT)))]);
+      }
       if (result === TIMEOUT) {
         this.counters.handlerTimeouts++;
         const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
@@ -282,7 +280,6 @@ export class Router {
   }
 
   #send(target: AckTarget, ack: string): void {
-    if (target.send(ack)) this.counters.acked++;
-    else this.#logger.debug('ack not sent: connection gone');
+    if (target.send(ack)) this.counters.acked++; // else its connection is gone: the gateway redelivers
   }
 }

@@ -11,9 +11,9 @@ import * as v from 'valibot';
 export type FrameType = 'SYSTEM' | 'EVENT' | 'CALLBACK';
 
 // The envelope as the protocol defines it: header values are strings, `data` is a JSON string.
-// (`specVersion` is optional and never checked by any SDK; it is passed through as is.)
+// (`specVersion`, optional and never checked by any SDK, is not kept.)
 const EnvelopeSchema = v.object({
-  type: v.picklist(['SYSTEM', 'EVENT', 'CALLBACK']),
+  type: v.string(), // one of FrameType, checked below (cheaper than a picklist in the bundle)
   headers: v.record(v.string(), v.string()),
   data: v.string(),
 });
@@ -28,7 +28,6 @@ const EnvelopeSchema = v.object({
  * ```
  */
 export interface Frame {
-  specVersion?: string;
   type: FrameType;
   headers: Record<string, string> & { topic: string; messageId?: string };
   /** The `data` string exactly as received (echoed verbatim in ping acks). */
@@ -76,12 +75,14 @@ export function parseFrame(text: unknown): ParseResult {
   const messageId = typeof loose?.headers?.messageId === 'string' ? loose.headers.messageId : undefined;
   const type = typeof loose?.type === 'string' ? loose.type : undefined;
   if (!result.success) {
-    const issue = result.issues[0];
-    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-    const reason = `${path ? `${path}: ` : ''}${issue.message}`.slice(0, MAX_REASON);
+    const { path, message } = result.issues[0];
+    const reason = `${path ? `${path.map((p) => p.key).join('.')}: ` : ''}${message}`.slice(0, MAX_REASON);
     return { ok: false, reason, messageId, type };
   }
-  const envelope = result.output;
+  const envelope = result.output as { type: FrameType; headers: Frame['headers']; data: string };
+  if (envelope.type !== 'SYSTEM' && envelope.type !== 'EVENT' && envelope.type !== 'CALLBACK') {
+    return { ok: false, reason: 'type: not SYSTEM, EVENT or CALLBACK', messageId, type };
+  }
   if (!envelope.headers.topic) return { ok: false, reason: 'headers.topic is missing', messageId, type };
   if (envelope.type !== 'SYSTEM' && !messageId) {
     return { ok: false, reason: `${envelope.type} frame without headers.messageId`, type };
@@ -95,9 +96,8 @@ export function parseFrame(text: unknown): ParseResult {
   return {
     ok: true,
     frame: {
-      specVersion: typeof (json as { specVersion?: unknown }).specVersion === 'string' ? (json as { specVersion: string }).specVersion : undefined,
       type: envelope.type,
-      headers: envelope.headers as Frame['headers'],
+      headers: envelope.headers,
       rawData: envelope.data,
       data,
     },

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+// The byte budget. Size is deterministic, so a test may assert it. If it breaks, find
+// what grew (the failure lists the biggest inputs from esbuild's metafile) rather than
+// raising the numbers.
+const CORE_BUDGET = 8 * 1024;
+const FULL_BUDGET = 16 * 1024;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// `npm test` builds first, so the test measures what ships (dist). Run alone without a
+// build, it bundles the same entries from src with the same recipe instead of building.
+const built = existsSync(`${root}dist/index.mjs`) && existsSync(`${root}dist/chatbot/index.mjs`);
+const entry = built ? { core: './dist/index.mjs', chatbot: './dist/chatbot/index.mjs' } : { core: './src/index.ts', chatbot: './src/chatbot/index.ts' };
+
+/** A Worker's bundle of `contents`: esbuild --bundle --minify --platform=neutral --conditions=workerd,worker, gzip -9. */
+async function workerBundle(contents: string): Promise<{ gzip: number; min: number; top: string }> {
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
+    bundle: true,
+    minify: true,
+    platform: 'neutral',
+    conditions: ['workerd', 'worker'],
+    target: 'es2022',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]!.contents;
+  const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
+  const top = Object.entries(inputs)
+    .filter(([, i]) => i.bytesInOutput > 0)
+    .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
+    .slice(0, 8)
+    .map(([path, i]) => `  ${String(i.bytesInOutput).padStart(6)} B min  ${path}`)
+    .join('\n');
+  return { gzip: gzipSync(code, { level: 9 }).length, min: code.length, top };
+}
+
+/** Asserts the budget; over it, names the biggest inputs, per source file (dist chunks hide them). */
+async function withinBudget(name: string, size: { gzip: number; min: number; top: string }, budget: number, srcContents: string): Promise<void> {
+  if (size.gzip <= budget) return;
+  const bySource = built ? (await workerBundle(srcContents)).top : size.top;
+  const message = `${name} is ${size.gzip} B min+gzip (${size.min} B minified), over its ${budget} B budget. Biggest inputs (minified bytes, bundled from src):\n${bySource}\n`;
+  expect(size.gzip, message).toBeLessThanOrEqual(budget);
+}
+
+describe(`byte budget for a Worker bundle (measured from ${built ? 'dist' : 'src'})`, () => {
+  it('keeps the core entry within 8 KB min+gzip', async () => {
+    const core = await workerBundle(`export * from '${entry.core}';`);
+    expect(core.gzip).toBeGreaterThan(1024); // it really bundled the client, not an empty stub
+    await withinBudget('The core entry', core, CORE_BUDGET, `export * from './src/index.ts';`);
+  });
+
+  it('keeps the full package (core, chatbot, cards, AI card) within 16 KB min+gzip', async () => {
+    const core = await workerBundle(`export * from '${entry.core}';`);
+    const full = await workerBundle(`export * from '${entry.core}';\nexport * from '${entry.chatbot}';`);
+    expect(full.gzip).toBeGreaterThanOrEqual(core.gzip); // the chatbot entry adds to the core, never replaces it
+    await withinBudget('The full package', full, FULL_BUDGET, `export * from './src/index.ts';\nexport * from './src/chatbot/index.ts';`);
+  });
+});
