@@ -37,7 +37,7 @@ describe('calculator bot', () => {
       const id = gw.pushChatbotMessage('1+1', { senderStaffId: 'staff-42' });
       await gw.waitForAck(id);
       expect(gw.webhookCalls).toHaveLength(1);
-      expect(gw.webhookCalls[0]!.body).toEqual({ msgtype: 'text', text: { content: 'Q: 1+1\nA: 2' }, at: { atUserIds: ['staff-42'] } });
+      expect(gw.webhookCalls[0]!.body).toEqual({ msgtype: 'text', text: { content: 'Q: 1+1\nA: 2' }, at: { atUserIds: ['staff-42'], isAtAll: false } });
     } finally {
       await bot.stop();
     }

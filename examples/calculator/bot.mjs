@@ -1,6 +1,7 @@
-// The calculator bot from the Python SDK's README, in TypeScript-flavoured JavaScript:
-// send it "1+1", it answers "Q: 1+1\nA: 2". The arithmetic is parsed, never eval'd.
-import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
+// The calculator bot from the Python SDK's README: send it "1+1", it answers
+// "Q: 1+1\nA: 2". The arithmetic is parsed, never eval'd.
+import { DingTalkStreamClient } from 'dingtalk-stream-universal';
+import { registerChatbotHandler } from 'dingtalk-stream-universal/chatbot';
 import { answer } from './arithmetic.mjs';
 
 /**
@@ -9,17 +10,11 @@ import { answer } from './arithmetic.mjs';
  */
 export function createCalculatorBot(options) {
   const client = new DingTalkStreamClient(options);
-  client.registerCallbackHandler(TOPIC_ROBOT, async (message) => {
-    const { text, sessionWebhook, senderStaffId } = message.data;
-    const reply = answer(text?.content ?? '');
-    client.logger.info(reply.replace('\n', '  '));
-    const res = await client.platform.fetch(sessionWebhook, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ msgtype: 'text', text: { content: reply }, at: { atUserIds: senderStaffId ? [senderStaffId] : [] } }),
-    });
-    if (!res.ok) throw new Error(`reply failed with HTTP ${res.status}`);
-    return null;
+  // like Python's ChatbotHandler.process + reply_text: the ack goes out when this returns
+  registerChatbotHandler(client, async (message, reply) => {
+    const response = answer(message.text);
+    client.logger.info(response.replace('\n', '  '));
+    await reply.text(response, { sender: true });
   });
   return client;
 }
