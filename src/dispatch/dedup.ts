@@ -69,8 +69,10 @@ export class DedupWindow {
     this.#entries.delete(messageId); // re-insert at the end: Map keeps insertion order
     this.#entries.set(messageId, { entry, at: performance.now() });
     if (this.#entries.size > this.maxEntries) {
+      // evict the oldest tenth in one pass, so the walk over the Map's front is amortised
+      const keep = this.maxEntries - Math.ceil(this.maxEntries / 10);
       for (const [id, e] of this.#entries) {
-        if (this.#entries.size <= this.maxEntries) break;
+        if (this.#entries.size <= keep) break;
         if (e.entry.state === 'done') this.#entries.delete(id);
         else break; // never evict an in-flight entry
       }
