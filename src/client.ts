@@ -22,10 +22,14 @@ import { VERSION } from './version.js';
  */
 export class Credential {
   readonly clientId: string;
-  declare readonly clientSecret: string;
+  readonly #clientSecret: string;
   constructor(clientId: string, clientSecret: string) {
     this.clientId = clientId;
-    Object.defineProperty(this, 'clientSecret', { value: clientSecret, enumerable: false });
+    this.#clientSecret = clientSecret;
+  }
+  /** A prototype getter over a #private field: not an own property, so never serialised or printed. */
+  get clientSecret(): string {
+    return this.#clientSecret;
   }
 }
 
@@ -85,7 +89,7 @@ export const DEFAULTS = {
   maxConcurrency: 64,
   maxQueue: 2_048,
   handlerTimeoutMs: 45_000,
-  dedupTtlMs: 10 * 60_000,
+  dedupTtlMs: 600_000,
   dedupMaxEntries: 10_000,
 } as const satisfies Record<string, number | string>;
 

@@ -108,7 +108,7 @@ export class StreamConnection {
     if (wasConnecting) this.#open.reject(new Error(reason));
     try {
       // WHATWG sockets accept only 1000 or 3000–4999 from a client; the real code is reported.
-      this.#socket.close(1000, reason.slice(0, 100));
+      this.#socket.close(1000, reason); // a reason too long for a close frame throws: caught
     } catch {
       /* already closing or closed */
     }

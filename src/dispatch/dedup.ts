@@ -70,7 +70,7 @@ export class DedupWindow {
     this.#entries.set(messageId, { entry, at: performance.now() });
     if (this.#entries.size > this.maxEntries) {
       // evict the oldest tenth in one pass, so the walk over the Map's front is amortised
-      const keep = this.maxEntries - Math.ceil(this.maxEntries / 10);
+      const keep = this.maxEntries * 0.9;
       for (const [id, e] of this.#entries) {
         if (this.#entries.size <= keep) break;
         if (e.entry.state === 'done') this.#entries.delete(id);

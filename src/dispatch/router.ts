@@ -180,7 +180,7 @@ export class Router {
     if (!reg) {
       this.counters.unknownTopic++;
       this.#logger.warn(`no handler for ${frame.headers.topic}: acked 404`);
-      this.#send(target, ackFrame(messageId, 404, 'topic not registered', '{}'));
+      this.#send(target, ackFrame(messageId, 404, 'no handler', '{}'));
       return;
     }
     const seen = this.#dedup.get(messageId);
