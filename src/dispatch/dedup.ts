@@ -5,9 +5,13 @@
 export type DedupEntry = { state: 'inflight'; waiters: Array<(ack: string | undefined) => void> } | { state: 'done'; ack: string };
 
 /**
- * A time-to-live window of recently handled `messageId`s, bounded in size. Only successful
- * outcomes are remembered: a message acked LATER or with an error is forgotten so that the
- * gateway's redelivery reaches the handler again.
+ * A window of recently handled `messageId`s in two generations: lookups see both, new
+ * entries go to the current one, and when it is `ttlMs` old or holds half of `maxEntries`
+ * the previous generation is dropped whole and the current one takes its place. So an id is
+ * remembered for at least `ttlMs` (unless a flood pushes more than `maxEntries` through it
+ * first) and never more than `maxEntries` are held — with O(1) work per message and no
+ * timestamp per entry. Only successful outcomes are remembered: a message acked LATER or with
+ * an error is forgotten so that the gateway's redelivery reaches the handler again.
  *
  * @example
  * ```ts
@@ -16,8 +20,9 @@ export type DedupEntry = { state: 'inflight'; waiters: Array<(ack: string | unde
  * ```
  */
 export class DedupWindow {
-  readonly #entries = new Map<string, { entry: DedupEntry; at: number }>();
-  #expiredAt = -Infinity;
+  #current = new Map<string, DedupEntry>();
+  #previous = new Map<string, DedupEntry>();
+  #since = performance.now();
   /**
    * Called synchronously when an outcome is remembered, before its ack is sent (the Durable
    * Object adapter persists it here so the window survives an eviction).
@@ -28,10 +33,9 @@ export class DedupWindow {
     private readonly maxEntries: number,
   ) {}
 
-  /** The live entry for `messageId`, if any (expired ones are dropped on the way). */
+  /** The entry for `messageId`, if it is still remembered. */
   get(messageId: string): DedupEntry | undefined {
-    this.#expire();
-    return this.#entries.get(messageId)?.entry;
+    return this.#current.get(messageId) ?? this.#previous.get(messageId);
   }
 
   /** Marks `messageId` as being handled now. */
@@ -44,11 +48,12 @@ export class DedupWindow {
    * `undefined` forgets the id. Waiters (duplicates that arrived meanwhile) get the ack.
    */
   finish(messageId: string, ack: string | undefined, remember: boolean): void {
-    const prev = this.#entries.get(messageId)?.entry;
+    const prev = this.get(messageId);
+    this.#previous.delete(messageId);
     if (remember && ack !== undefined) {
       this.#set(messageId, { state: 'done', ack });
       this.onRemember?.(messageId, ack);
-    } else this.#entries.delete(messageId);
+    } else this.#current.delete(messageId);
     if (prev?.state === 'inflight') for (const w of prev.waiters) w(ack);
   }
 
@@ -57,39 +62,22 @@ export class DedupWindow {
     for (const [id, ack] of items) this.#set(id, { state: 'done', ack });
   }
 
-  /** The remembered (done) entries, oldest first, for persistence. */
+  /** The remembered (done) entries, older generation first, for persistence. */
   snapshot(): Array<[string, string]> {
-    this.#expire();
     const out: Array<[string, string]> = [];
-    for (const [id, { entry }] of this.#entries) if (entry.state === 'done') out.push([id, entry.ack]);
+    for (const map of [this.#previous, this.#current]) for (const [id, e] of map) if (e.state === 'done') out.push([id, e.ack]);
     return out;
   }
 
   #set(messageId: string, entry: DedupEntry): void {
-    this.#entries.delete(messageId); // re-insert at the end: Map keeps insertion order
-    this.#entries.set(messageId, { entry, at: performance.now() });
-    if (this.#entries.size > this.maxEntries) {
-      // evict the oldest tenth in one pass, so the walk over the Map's front is amortised
-      const keep = this.maxEntries * 0.9;
-      for (const [id, e] of this.#entries) {
-        if (this.#entries.size <= keep) break;
-        if (e.entry.state === 'done') this.#entries.delete(id);
-        else break; // never evict an in-flight entry
-      }
-    }
-  }
-
-  #expire(): void {
-    // At most once a second: deleting from the front of a Map leaves holes that every
-    // iteration walks until V8 compacts it, so per-message expiry would cost O(window).
     const now = performance.now();
-    if (now - this.#expiredAt < 1000) return;
-    this.#expiredAt = now;
-    const cutoff = now - this.ttlMs;
-    for (const [id, e] of this.#entries) {
-      if (e.at > cutoff) break; // insertion order = age order
-      if (e.entry.state === 'done') this.#entries.delete(id);
-      else break;
+    if (this.#current.size * 2 >= this.maxEntries || now - this.#since >= this.ttlMs) {
+      // in-flight entries are never dropped: they move on with the generation
+      for (const [id, e] of this.#previous) if (e.state === 'inflight') this.#current.set(id, e);
+      this.#previous = this.#current;
+      this.#current = new Map();
+      this.#since = now;
     }
+    this.#current.set(messageId, entry);
   }
 }
