@@ -17,7 +17,7 @@ import { VERSION } from './version.js';
  *
  * @example
  * ```ts
- * const client = new DingTalkStreamClient(new Credential(process.env.CLIENT_ID!, process.env.CLIENT_SECRET!));
+ * const client = new DingTalkStreamClient(new Credential(config.clientId, config.clientSecret));
  * ```
  */
 export class Credential {

@@ -16,8 +16,8 @@ export interface SocketLike {
  *
  * @example
  * ```ts
- * import WebSocket from 'ws';
- * const platform: Platform = { WebSocket: WebSocket as unknown as Platform['WebSocket'], fetch };
+ * // e.g. the `ws` package's class on Node 20, which has no global WebSocket
+ * const platform: Platform = { WebSocket: MyWebSocket, fetch };
  * new DingTalkStreamClient({ clientId, clientSecret, platform });
  * ```
  */
