@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // ESM (.mjs) and CJS (.js) for every entry. No "type": "module" in package.json and
 // `splitting: true` so that every CJS entry shares one copy of the core classes
 // (instanceof works across `dingtalk-stream-universal` and `.../testing`).
-export default defineConfig({
+export default defineConfig([{
   entry: {
     index: 'src/index.ts',
     'adapters/node': 'adapters/node.ts',
@@ -21,4 +21,16 @@ export default defineConfig({
   target: 'es2022',
   external: ['ws', 'valibot', 'undici', /^node:/],
   outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.js' }),
-});
+},
+// the `dev` command line: ESM only, with a shebang; the calculator demo is loaded from examples/ at run time
+{
+  entry: { cli: 'src/cli.ts' },
+  format: ['esm'],
+  dts: false,
+  clean: false,
+  platform: 'node',
+  target: 'es2022',
+  external: ['ws', 'valibot', 'undici', /^node:/],
+  outExtension: () => ({ js: '.mjs' }),
+  banner: { js: '#!/usr/bin/env node' },
+}]);

@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it, vi } from 'vitest';
 // @ts-expect-error plain JS example without types
 import { answer, evaluate, NotArithmeticError } from '../examples/calculator/arithmetic.mjs';
 // @ts-expect-error plain JS example without types
@@ -43,12 +42,20 @@ describe('calculator bot', () => {
     }
   });
 
-  it('npm start runs the offline demo and exits by itself', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['examples/calculator/start.mjs', '1+1'], {
-      env: { ...process.env, DINGTALK_CLIENT_ID: '', DINGTALK_CLIENT_SECRET: '' },
-      timeout: 20_000,
-    });
-    expect(stdout).toContain('you › 1+1');
-    expect(stdout).toContain('bot › Q: 1+1\n        A: 2');
+  it('npm start without credentials runs the bot against the local simulator and stops cleanly on Ctrl+C', async () => {
+    const child = spawn(process.execPath, ['examples/calculator/start.mjs', '1+1'], { env: { ...process.env, DINGTALK_CLIENT_ID: '', DINGTALK_CLIENT_SECRET: '', PORT: '0' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('Chat with the bot in your browser'), { timeout: 20_000, interval: 50 });
+      expect(stdout).toContain('you › 1+1');
+      expect(stdout).toContain('bot › Q: 1+1\n        A: 2');
+      const url = /browser: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)![1]!;
+      expect((await fetch(url)).status).toBe(200); // the chat page is served
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -1,8 +1,9 @@
 // `npm start`: runs the calculator bot.
 // - With DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET set, it connects to DingTalk
 //   (DINGTALK_OPENAPI_HOST overrides the host, e.g. https://api.dingtalk.io) and runs until Ctrl+C.
-// - Without them, it starts the built-in local fake gateway, chats with the bot a little
-//   and prints the conversation, so you can see it work offline.
+// - Without them, it starts the local DingTalk simulator (the same one as
+//   `npx dingtalk-stream-universal dev`), connects the bot to it, says a few things to it,
+//   and keeps running: open the printed URL and chat with the bot in your browser.
 import { createCalculatorBot } from './bot.mjs';
 
 const clientId = process.env.DINGTALK_CLIENT_ID;
@@ -11,26 +12,31 @@ const clientSecret = process.env.DINGTALK_CLIENT_SECRET;
 if (clientId && clientSecret) {
   const client = createCalculatorBot({ clientId, clientSecret, openApiHost: process.env.DINGTALK_OPENAPI_HOST || undefined });
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void client.stop());
-  client.addEventListener('open', () => console.log('Connected to DingTalk. Send the bot "1+1". Ctrl+C to stop.'));
+  client.addEventListener('open', () => console.log('Connected. Send the bot "1+1". Ctrl+C to stop.'));
   await client.startForever();
 } else {
-  const { FakeDingTalkGateway } = await import('dingtalk-stream-universal/testing');
-  const gateway = await new FakeDingTalkGateway().listen();
-  console.log(`No DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET set: using a local fake gateway at ${gateway.openApiHost}\n`);
-  const client = createCalculatorBot({ clientId: gateway.clientId, clientSecret: gateway.clientSecret, openApiHost: gateway.openApiHost, logLevel: 'warn' });
+  const { DingTalkSimulator } = await import('dingtalk-stream-universal/testing');
+  const port = Number(process.env.PORT ?? 8788);
+  const sim = await DingTalkSimulator.start({ port: Number.isInteger(port) ? port : 8788, botName: 'CalcBot' }).catch((err) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    return DingTalkSimulator.start({ port: 0, botName: 'CalcBot' }); // 8788 taken: any free port
+  });
+  console.log(`No DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET set: using the local DingTalk simulator.\n`);
+  const client = createCalculatorBot({ ...sim.clientOptions(), logLevel: 'warn' });
   const started = performance.now();
   await client.start();
   console.log(`bot connected in ${Math.round(performance.now() - started)} ms\n`);
-  const questions = process.argv.slice(2).length ? process.argv.slice(2) : ['1+1', '(2 + 3) * 4', '2 ^ 10 / 8', 'hello'];
+  const questions = process.argv.slice(2).length ? process.argv.slice(2) : ['1+1', '(2 + 3) * 4', 'hello'];
   for (const question of questions) {
-    const before = gateway.webhookCalls.length;
     console.log(`  you › ${question}`);
-    gateway.pushChatbotMessage(question);
-    await gateway.waitFor(() => gateway.webhookCalls.length > before, 5000, 'the bot to answer');
-    const reply = gateway.webhookCalls[before].body.text.content;
-    console.log(`  bot › ${reply.replace(/\n/g, '\n        ')}\n`);
+    const reply = await sim.chat(question);
+    console.log(`  bot › ${reply.text.replace(/\n/g, '\n        ')}\n`);
   }
-  await client.stop();
-  await gateway.close();
-  console.log('Done. Set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET to run the bot against DingTalk.');
+  console.log(`Chat with the bot in your browser: ${sim.url}  (Ctrl+C to stop)`);
+  console.log('Set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET to run the bot against DingTalk.');
+  const stop = async () => {
+    await client.stop();
+    await sim.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop());
 }

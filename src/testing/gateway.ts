@@ -60,6 +60,31 @@ export type RouteHandler = (req: RecordedRequest) => { status: number; body?: un
 export type OpenFault = { status: number; body?: string } | 'timeout' | 'not-json' | 'no-ticket' | 'reset';
 
 /**
+ * What {@link FakeDingTalkGateway.tap} reports: a frame sent to a bot (`out`), an ack
+ * received (`in`), an HTTP call answered (`http`), a socket opened or closed (`socket`).
+ *
+ * @example
+ * ```ts
+ * gateway.tap((e) => { if (e.dir === 'in') console.log('ack', e.ack.code); });
+ * ```
+ */
+export type WireTap =
+  | { dir: 'out'; connectionId: number; text: string }
+  | { dir: 'in'; connectionId: number; ack: RecordedAck }
+  | { dir: 'http'; request: RecordedRequest; status: number; body: unknown }
+  | { dir: 'socket'; connectionId: number; event: 'open' | 'close' };
+
+/**
+ * A handler that answers a request itself (streaming, HTML): it gets Node's request and response.
+ *
+ * @example
+ * ```ts
+ * gateway.serve('GET', '/', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>hi</h1>'));
+ * ```
+ */
+export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
  * One client connection as the fake sees it.
  */
 export interface FakeConnection {
@@ -131,6 +156,8 @@ export class FakeDingTalkGateway {
   private readonly wss: WebSocketServer;
   private readonly tickets = new Map<string, { expires: number; subscriptions: unknown }>();
   private readonly routes = new Map<string, RouteHandler>();
+  private readonly rawRoutes = new Map<string, RawRouteHandler>();
+  private readonly taps = new Set<(e: WireTap) => void>();
   private readonly pending = new Map<string, Pending>();
   private readonly ackWaiters = new Map<string, Array<(ack: RecordedAck) => void>>();
   private readonly changeWaiters = new Set<() => void>();
@@ -211,6 +238,17 @@ export class FakeDingTalkGateway {
     this.routes.set(`${method.toUpperCase()} ${path}`, handler);
   }
 
+  /** Registers a handler that answers with Node's response itself (no body is read first). */
+  serve(method: string, path: string, handler: RawRouteHandler): void {
+    this.rawRoutes.set(`${method.toUpperCase()} ${path}`, handler);
+  }
+
+  /** Reports every frame, ack, answered HTTP call and socket change; returns the unsubscribe function. */
+  tap(listener: (e: WireTap) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
+  }
+
   /** Connections whose socket is open. */
   live(): FakeConnection[] {
     return this.connections.filter((c) => c.closedAt === null);
@@ -255,14 +293,14 @@ export class FakeDingTalkGateway {
   /** Sends a raw text frame on a connection (for malformed-frame tests). */
   sendRaw(text: string, to: FakeConnection | undefined = this.pick()): boolean {
     if (!to || to.closedAt !== null) return false;
-    to.socket.send(text);
+    this.send(to, text);
     return true;
   }
 
   /** Sends SYSTEM ping; returns its messageId. */
   ping(to: FakeConnection | undefined = this.pick(), data = { opaque: newMessageId() }): string {
     const messageId = newMessageId();
-    if (to && !to.silent) to.socket.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'ping', messageId, contentType: 'application/json', time: String(Date.now()) }, data: JSON.stringify(data) }));
+    if (to && !to.silent) this.send(to, JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'ping', messageId, contentType: 'application/json', time: String(Date.now()) }, data: JSON.stringify(data) }));
     return messageId;
   }
 
@@ -271,7 +309,7 @@ export class FakeDingTalkGateway {
     if (!to || to.closedAt !== null) return;
     to.goingAway = true;
     to.goingAwayAt = Date.now();
-    to.socket.send(JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', contentType: 'application/json', time: String(Date.now()) }, data: JSON.stringify({ reason: 'connection is expired' }) }));
+    this.send(to, JSON.stringify({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', contentType: 'application/json', time: String(Date.now()) }, data: JSON.stringify({ reason: 'connection is expired' }) }));
     this.later(() => to.closedAt === null && to.socket.close(1000, 'connection is expired'), closeAfterMs);
   }
 
@@ -344,6 +382,21 @@ export class FakeDingTalkGateway {
     this.timers.add(t);
   }
 
+  private send(to: FakeConnection, text: string): void {
+    to.socket.send(text);
+    this.emit({ dir: 'out', connectionId: to.id, text });
+  }
+
+  private emit(e: WireTap): void {
+    for (const listener of this.taps) {
+      try {
+        listener(e);
+      } catch {
+        /* a listener's bug must not break the fake */
+      }
+    }
+  }
+
   private changed(): void {
     for (const w of [...this.changeWaiters]) w();
   }
@@ -372,7 +425,7 @@ export class FakeDingTalkGateway {
       return;
     }
     if (to.silent) return; // swallowed: redelivery will retry it elsewhere
-    to.socket.send(JSON.stringify({ ...frame, headers: { ...frame.headers, connectionId: `conn-${to.id}` } }));
+    this.send(to, JSON.stringify({ ...frame, headers: { ...frame.headers, connectionId: `conn-${to.id}` } }));
   }
 
   private redeliver(): void {
@@ -383,6 +436,8 @@ export class FakeDingTalkGateway {
   }
 
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = this.rawRoutes.get(`${req.method ?? 'GET'} ${new URL(req.url ?? '/', 'http://127.0.0.1').pathname}`);
+    if (raw) return raw(req, res);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');
@@ -414,10 +469,10 @@ export class FakeDingTalkGateway {
       if (out.status === -1) return; // the handler took over (timeout / reset faults)
       const text = typeof out.body === 'string' ? out.body : out.body === undefined ? '' : JSON.stringify(out.body);
       res.writeHead(out.status, { 'content-type': 'application/json;charset=utf-8', ...out.headers }).end(text);
+      this.emit({ dir: 'http', request: recorded, status: out.status, body: out.body });
     } catch (err) {
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'InternalError', message: String(err) }));
     }
-    void res;
   }
 
   private onOpen(req: RecordedRequest): ReturnType<RouteHandler> {
@@ -466,9 +521,11 @@ export class FakeDingTalkGateway {
       socket.on('message', (raw) => this.onAck(conn, raw.toString()));
       socket.on('close', () => {
         conn.closedAt = Date.now();
+        this.emit({ dir: 'socket', connectionId: conn.id, event: 'close' });
         this.changed();
       });
       socket.on('error', () => {});
+      this.emit({ dir: 'socket', connectionId: conn.id, event: 'open' });
       // flush what was queued while nobody was connected
       const queued = this.queue.splice(0);
       for (const frame of queued) this.deliver(frame, conn);
@@ -485,6 +542,7 @@ export class FakeDingTalkGateway {
     }
     const ack: RecordedAck = { connectionId: conn.id, code: parsed.code ?? 0, headers: parsed.headers ?? {}, message: parsed.message ?? '', data: parsed.data ?? '', raw };
     this.acks.push(ack);
+    this.emit({ dir: 'in', connectionId: conn.id, ack });
     const id = ack.headers.messageId;
     if (id) {
       const pending = this.pending.get(id);

@@ -14,3 +14,6 @@ export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, 
 export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
 export type { ChatbotSampleOptions } from './samples.js';
 export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault } from './openapi.js';
+export { DingTalkSimulator, SimulatorError, SIMULATOR_APPROVAL_TEMPLATE } from './simulator.js';
+export type { SimMessage, SimConversationId, SimCardTemplate, SimulatorOptions } from './simulator.js';
+export type { WireTap, RawRouteHandler } from './gateway.js';

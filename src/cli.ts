@@ -1,0 +1,148 @@
+/**
+ * `npx dingtalk-stream-universal dev`: a local DingTalk (Stream gateway, OpenAPI and a chat
+ * page) on 127.0.0.1, with the calculator demo bot or your own bot connected to it. Node only.
+ *
+ * @example
+ * ```sh
+ * npx dingtalk-stream-universal dev                      # simulator + the calculator demo bot
+ * npx dingtalk-stream-universal dev -- node my-bot.mjs   # simulator + your bot (credentials in its env)
+ * npx dingtalk-stream-universal dev --no-demo            # simulator only; connect any bot yourself
+ * ```
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { DingTalkSimulator, type SimCardTemplate } from './testing/simulator.js';
+
+const HELP = `Usage: dingtalk-stream-universal dev [options] [-- <command to run your bot>]
+
+Starts a local DingTalk on 127.0.0.1: the Stream gateway, the OpenAPI endpoints the SDK
+calls, and a chat page to talk to your bot.
+
+Options:
+  --port <n>                   port on 127.0.0.1 (default 8788; 0 picks a free one)
+  --client-id <id>             the clientId the simulator accepts (default ding-local-client-id)
+  --client-secret <secret>     the clientSecret it accepts (default local-client-secret)
+  --bot-name <name>            the bot's name in the chat (default CalcBot with the demo, else Bot)
+  --card-template <id>=<file>  draw cards of template <id> with the buttons in <file>
+                               (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]})
+  --no-demo                    do not connect the built-in calculator demo bot
+  -h, --help                   this text
+
+After "--", a command to start your bot: it gets DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET
+and DINGTALK_OPENAPI_HOST in its environment, and stops with the simulator.`;
+
+/** Parsed command line of `dev`. */
+interface DevArgs {
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  botName: string | undefined;
+  cardTemplates: Record<string, SimCardTemplate>;
+  demo: boolean;
+  command: string[];
+}
+
+/** Thrown for a command line that cannot be run; the message is printed with the usage. */
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): DevArgs {
+  const args: DevArgs = { port: 8788, clientId: 'ding-local-client-id', clientSecret: 'local-client-secret', botName: undefined, cardTemplates: {}, demo: true, command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--') {
+      args.command = argv.slice(i + 1);
+      break;
+    } else if (arg === '--port') {
+      args.port = Number(value());
+      if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError('--port must be 0–65535');
+    } else if (arg === '--client-id') args.clientId = value();
+    else if (arg === '--client-secret') args.clientSecret = value();
+    else if (arg === '--bot-name') args.botName = value();
+    else if (arg === '--no-demo') args.demo = false;
+    else if (arg === '--card-template') {
+      const [id, file] = value().split('=');
+      if (!id || !file) throw new UsageError('--card-template wants <id>=<file.json>');
+      args.cardTemplates[id] = JSON.parse(readFileSync(file, 'utf8')) as SimCardTemplate;
+    } else throw new UsageError(`unknown option ${arg}`);
+  }
+  if (args.command.length) args.demo = false;
+  return args;
+}
+
+async function dev(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates });
+  const { clientId, clientSecret, openApiHost } = sim.clientOptions();
+  let bot: { stop(): Promise<void> } | undefined;
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    child?.kill('SIGTERM');
+    await bot?.stop();
+    await sim.close();
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+
+  console.log(`DingTalk simulator: open ${sim.url}\n`);
+  console.log(`Connect a bot with:\n  DINGTALK_CLIENT_ID=${clientId}\n  DINGTALK_CLIENT_SECRET=${clientSecret}\n  DINGTALK_OPENAPI_HOST=${openApiHost}`);
+  console.log(`(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }); for DingTalkOpenApi also oapiHost: '${openApiHost}')\n`);
+
+  if (args.demo) {
+    // the calculator example ships with the package; it imports the package by name
+    const demo = '../examples/calculator/bot.mjs';
+    const { createCalculatorBot } = (await import(demo)) as { createCalculatorBot(o: object): { start(): Promise<void>; stop(): Promise<void> } };
+    const calculator = createCalculatorBot({ clientId, clientSecret, openApiHost, logLevel: 'warn' });
+    await calculator.start();
+    bot = calculator;
+    console.log(`Demo bot "CalcBot" (examples/calculator) connected: say "1+1" in the page.\nTo connect your own bot instead: dingtalk-stream-universal dev --no-demo, or dev -- node your-bot.mjs\n`);
+  } else if (args.command.length) {
+    const [cmd, ...rest] = args.command as [string, ...string[]];
+    child = spawn(cmd, rest, { stdio: 'inherit', env: { ...process.env, DINGTALK_CLIENT_ID: clientId, DINGTALK_CLIENT_SECRET: clientSecret, DINGTALK_OPENAPI_HOST: openApiHost } });
+    child.once('exit', (code) => {
+      console.log(`your bot exited (${code ?? 'signal'}); the simulator keeps running — Ctrl+C to stop`);
+      child = undefined;
+    });
+    child.once('error', (err) => console.error(`could not start ${cmd}: ${err.message}`));
+  } else {
+    console.log('Waiting for a bot to connect. Ctrl+C to stop.\n');
+  }
+}
+
+/**
+ * Runs the command line (`dev`, or `--help`); the bin of the package calls it.
+ *
+ * @example
+ * ```ts
+ * await main(['dev', '--port', '0']);
+ * ```
+ */
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || rest.includes('-h') || rest.includes('--help')) {
+    console.log(HELP);
+    return;
+  }
+  try {
+    if (command !== 'dev') throw new UsageError(`unknown command ${command}`);
+    await dev(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    const e = err as NodeJS.ErrnoException;
+    console.error(e.code === 'EADDRINUSE' ? `port in use: pass --port <n> (or --port 0 for any free one)` : `dev failed: ${e.message}`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,616 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeDingTalkGateway, type FakeGatewayOptions, type RecordedRequest, type WireTap } from './gateway.js';
+import { installFakeOpenApi, type FakeOpenApi } from './openapi.js';
+import { SIMULATOR_PAGE } from './page.js';
+import { chatbotMessage } from './samples.js';
+
+/** The two conversations of the simulator: a 1:1 chat with the bot and a group. */
+export type SimConversationId = 'single' | 'group';
+
+/**
+ * A message as the simulator's page shows it: what the user typed, or what the bot sent
+ * through any channel (session webhook, robot OpenAPI, cards, AI streaming cards),
+ * normalised. A card keeps its `id` (the `outTrackId`) across updates.
+ *
+ * @example
+ * ```ts
+ * const reply = await sim.waitForMessage((m) => m.from === 'bot' && m.kind === 'text');
+ * reply.text; // 'Q: 1+1\nA: 2'
+ * ```
+ */
+export interface SimMessage {
+  id: string;
+  conversation: SimConversationId;
+  from: 'user' | 'bot' | 'system';
+  sender: string;
+  at: number;
+  kind: 'text' | 'markdown' | 'actionCard' | 'link' | 'image' | 'file' | 'card' | 'aiCard' | 'notice' | 'raw';
+  text?: string;
+  title?: string;
+  mentions?: string[];
+  buttons?: Array<{ id: string; text: string; url?: string }>;
+  fields?: Array<[string, string]>;
+  status?: 'processing' | 'inputing' | 'finished' | 'failed';
+  /** User messages: false when the bot was not @-mentioned in the group (DingTalk does not deliver those). */
+  delivered?: boolean;
+  /** User messages: how the bot acked (`pending`, `200`, `LATER`, `500`, …). */
+  ack?: string;
+  note?: string;
+}
+
+/**
+ * A card template the simulator knows how to draw: which variable is the title, and the
+ * buttons (real templates live in DingTalk's card builder, which the simulator cannot read).
+ *
+ * @example
+ * ```ts
+ * const approval: SimCardTemplate = { title: 'title', buttons: [{ text: 'Approve', actionId: 'approve', params: { action: 'approved' } }] };
+ * ```
+ */
+export interface SimCardTemplate {
+  title?: string;
+  buttons: Array<{ text: string; actionId?: string; params?: Record<string, string> }>;
+}
+
+/**
+ * A card template built into the simulator: a `title` and `status`, Approve/Reject buttons
+ * whose callback params carry `action`. Use it as `cardTemplateId` while developing offline.
+ *
+ * @example
+ * ```ts
+ * await api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Deploy?' } });
+ * ```
+ */
+export const SIMULATOR_APPROVAL_TEMPLATE = 'simulator-approval.schema';
+
+const AI_CARD_TEMPLATE = '382e4302-551d-4880-bf29-a30acfab2e71.schema';
+const AI_STATUS: Record<string, SimMessage['status']> = { '1': 'processing', '2': 'inputing', '3': 'finished', '4': 'inputing', '5': 'failed' };
+const TOPIC_BOT = '/v1.0/im/bot/messages/get';
+const TOPIC_CARD = '/v1.0/card/instances/callback';
+
+/**
+ * Options of {@link DingTalkSimulator}: the fake gateway's, plus names and card templates.
+ *
+ * @example
+ * ```ts
+ * const sim = await DingTalkSimulator.start({ port: 8788, botName: 'CalcBot' });
+ * ```
+ */
+export interface SimulatorOptions extends FakeGatewayOptions {
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  botName?: string;
+  userName?: string;
+  groupTitle?: string;
+  /** Extra card templates by id (the built-in {@link SIMULATOR_APPROVAL_TEMPLATE} is always there). */
+  cardTemplates?: Record<string, SimCardTemplate>;
+  /** How many wire entries and recorded requests to keep (a long session must not grow without bound). */
+  historyLimit?: number;
+}
+
+interface WireEntry {
+  id: number;
+  at: number;
+  dir: 'out' | 'in' | 'http';
+  kind: string;
+  text: string;
+}
+
+interface Card {
+  message: SimMessage;
+  templateId: string;
+  params: Record<string, string>;
+  privateParams: Record<string, string>;
+  delivered: boolean;
+}
+
+const USER_ID = 'sim-user-0001';
+const MEMBERS = [
+  { name: 'Alice', staffId: 'sim-user-0002' },
+  { name: 'Bob', staffId: 'sim-user-0003' },
+];
+const CONVERSATION_IDS: Record<SimConversationId, string> = { single: 'cidSimSingleChat==', group: 'cidSimGroupChat==' };
+
+/**
+ * A local DingTalk for developing a bot without a tenant: the Stream gateway and the
+ * OpenAPI the SDK calls (token, session webhook, robot messages, cards, AI card streaming)
+ * on 127.0.0.1, plus a chat page at {@link url} with a 1:1 chat and a group, the bot's
+ * replies rendered, card buttons that call back, and the frames and acks on the wire.
+ * Any Stream bot connects to it like to DingTalk: give it {@link clientOptions}.
+ * `npx dingtalk-stream-universal dev` runs one. Node only.
+ *
+ * @example
+ * ```ts
+ * import { DingTalkSimulator } from 'dingtalk-stream-universal/testing';
+ * const sim = await DingTalkSimulator.start();
+ * const client = new DingTalkStreamClient(sim.clientOptions());
+ * console.log(`open ${sim.url}`);
+ * ```
+ */
+export class DingTalkSimulator {
+  readonly gateway: FakeDingTalkGateway;
+  readonly openApi: FakeOpenApi;
+  readonly botName: string;
+  readonly userName: string;
+  readonly groupTitle: string;
+  readonly messages: SimMessage[] = [];
+  private readonly wire: WireEntry[] = [];
+  private readonly cards = new Map<string, Card>();
+  private readonly templates: Record<string, SimCardTemplate>;
+  private readonly streams = new Set<ServerResponse>();
+  private readonly pendingAcks = new Map<string, { message: SimMessage; card?: Card }>();
+  private readonly waiters = new Set<() => void>();
+  private readonly historyLimit: number;
+  private nextId = 1;
+  private nextWire = 1;
+
+  private constructor(options: SimulatorOptions) {
+    this.botName = options.botName ?? 'Bot';
+    this.userName = options.userName ?? 'You';
+    this.groupTitle = options.groupTitle ?? 'Bot playground';
+    this.historyLimit = options.historyLimit ?? 500;
+    this.templates = {
+      [SIMULATOR_APPROVAL_TEMPLATE]: {
+        title: 'title',
+        buttons: [
+          { text: 'Approve', actionId: 'approve', params: { action: 'approved' } },
+          { text: 'Reject', actionId: 'reject', params: { action: 'rejected' } },
+        ],
+      },
+      ...options.cardTemplates,
+    };
+    this.gateway = new FakeDingTalkGateway({ pingIntervalMs: 30_000, ...options });
+    this.openApi = installFakeOpenApi(this.gateway);
+    this.gateway.serve('GET', '/', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:" }).end(SIMULATOR_PAGE);
+    });
+    this.gateway.serve('GET', '/sim/events', (req, res) => this.openStream(req, res));
+    this.api('/sim/api/send', (b) => ({ message: this.send(String(b.text ?? ''), { conversation: b.conversation === 'group' ? 'group' : 'single' }) }));
+    this.api('/sim/api/card', (b) => (this.pressCardButton(String(b.messageId), String(b.buttonId)), { ok: true }));
+    this.api('/sim/api/event', (b) => ({ messageId: this.fireEvent(typeof b.eventType === 'string' && b.eventType ? b.eventType : 'user_add_org') }));
+    this.api('/sim/api/disconnect', () => (this.gateway.disconnect(this.connected()), this.notice('SYSTEM disconnect sent: the gateway closes that socket in 10 s')));
+    this.api('/sim/api/kill', () => (this.gateway.kill(this.connected()), this.notice('socket killed (TCP reset, no close frame)')));
+    this.gateway.tap((e) => this.onWire(e));
+  }
+
+  /**
+   * Starts a simulator on 127.0.0.1.
+   *
+   * @example
+   * ```ts
+   * const sim = await DingTalkSimulator.start({ port: 8788 });
+   * ```
+   */
+  static async start(options: SimulatorOptions = {}): Promise<DingTalkSimulator> {
+    const sim = new DingTalkSimulator(options);
+    await sim.gateway.listen(options.port ?? 0);
+    return sim;
+  }
+
+  /** The chat page. */
+  get url(): string {
+    return `${this.gateway.openApiHost}/`;
+  }
+
+  /** The credentials and host a bot needs: spread them into `new DingTalkStreamClient(…)`. */
+  clientOptions(): { clientId: string; clientSecret: string; openApiHost: string } {
+    return { clientId: this.gateway.clientId, clientSecret: this.gateway.clientSecret, openApiHost: this.gateway.openApiHost };
+  }
+
+  /**
+   * The user says `text` in a conversation. In the group the bot gets it only when the
+   * text @-mentions it (`@<botName>`), as in DingTalk; the mention is removed from the
+   * content the bot sees, other `@Name` mentions land in `atUsers`.
+   */
+  send(text: string, options: { conversation?: SimConversationId } = {}): SimMessage {
+    const conversation = options.conversation ?? 'single';
+    const group = conversation === 'group';
+    const mentioned = group ? MEMBERS.filter((m) => text.includes(`@${m.name}`)) : [];
+    const atBot = !group || text.includes(`@${this.botName}`);
+    const message = this.add({ conversation, from: 'user', sender: this.userName, kind: 'text', text, mentions: [...(group && atBot ? [this.botName] : []), ...mentioned.map((m) => m.name)], delivered: atBot, ack: atBot ? 'pending' : undefined });
+    if (!atBot) return message;
+    const content = group ? text.split(`@${this.botName}`).join('').replace(/\s+/g, ' ').trim() : text;
+    const data = chatbotMessage({
+      text: content,
+      sessionWebhook: this.gateway.sessionWebhook(conversation),
+      conversationType: group ? '2' : '1',
+      senderNick: this.userName,
+      senderStaffId: USER_ID,
+      robotCode: 'dingsimulatorbot',
+      extra: {
+        conversationId: CONVERSATION_IDS[conversation],
+        ...(group ? { conversationTitle: this.groupTitle, atUsers: [{ dingtalkId: '$:LWCP_v1:$simbot' }, ...mentioned.map((m) => ({ dingtalkId: `$:LWCP_v1:$${m.staffId}`, staffId: m.staffId }))] } : { atUsers: [] }),
+      },
+    });
+    const messageId = this.gateway.pushCallback(TOPIC_BOT, data);
+    this.pendingAcks.set(messageId, { message });
+    return message;
+  }
+
+  /**
+   * Says `text` and resolves with the bot's next message in that conversation (a reply,
+   * a robot message or a card): the one-liner for a bot's unit test.
+   *
+   * @example
+   * ```ts
+   * const reply = await sim.chat('1+1');
+   * expect(reply.text).toBe('Q: 1+1\nA: 2');
+   * ```
+   */
+  chat(text: string, options: { conversation?: SimConversationId; timeoutMs?: number } = {}): Promise<SimMessage> {
+    const before = new Set(this.messages);
+    const sent = this.send(text, options);
+    if (sent.delivered === false) return Promise.reject(new SimulatorError(`not delivered: in the group the bot only receives messages that @${this.botName}`));
+    return this.waitForMessage((m) => m.from === 'bot' && m.conversation === sent.conversation && !before.has(m), options.timeoutMs);
+  }
+
+  /** Presses a card button as the user: the gateway pushes the card callback, the bot's answer updates the card. */
+  pressCardButton(messageId: string, buttonId: string): string {
+    const card = this.cards.get(messageId);
+    const template = card && this.templates[card.templateId];
+    const button = template?.buttons[Number(buttonId)];
+    if (!card || !button) throw new SimulatorError(`no card button ${buttonId} on ${messageId}`);
+    const data = {
+      type: 'actionCallback',
+      outTrackId: card.message.id,
+      corpId: 'dingsimulatorcorp',
+      userId: USER_ID,
+      userIdType: 1,
+      spaceType: card.message.conversation === 'group' ? 'IM_GROUP' : 'IM_ROBOT',
+      spaceId: CONVERSATION_IDS[card.message.conversation],
+      content: JSON.stringify({ cardPrivateData: { actionIds: button.actionId ? [button.actionId] : [], params: button.params ?? {} } }),
+    };
+    const id = this.gateway.pushCallback(TOPIC_CARD, data);
+    this.pendingAcks.set(id, { message: card.message, card });
+    return id;
+  }
+
+  private connected() {
+    const live = this.gateway.live().filter((c) => !c.goingAway);
+    if (!live.length) throw new SimulatorError('no bot is connected');
+    return live[live.length - 1];
+  }
+
+  /** Pushes an EVENT (default `user_add_org`) and returns its messageId. */
+  fireEvent(eventType = 'user_add_org'): string {
+    const id = this.gateway.pushEvent({ eventType, userId: [MEMBERS[0]!.staffId], timeStamp: Date.now() }, { eventType });
+    this.notice(`EVENT ${eventType} pushed (${id})`);
+    return id;
+  }
+
+  /** Resolves with the first message (already there or still to come) that `predicate` accepts. */
+  waitForMessage(predicate: (m: SimMessage) => boolean, timeoutMs = 5000): Promise<SimMessage> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.messages.find(predicate);
+        if (!found) return false;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new SimulatorError(`no such message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!check()) this.waiters.add(check);
+    });
+  }
+
+  /** Stops the page streams, the gateway and every socket. */
+  async close(): Promise<void> {
+    for (const res of this.streams) res.end();
+    this.streams.clear();
+    await this.gateway.close();
+  }
+
+  // ── page plumbing ────────────────────────────────────────────────────────────
+
+  private api(path: string, handler: (body: Record<string, unknown>) => unknown): void {
+    this.gateway.route('POST', path, (req) => {
+      try {
+        const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+        return { status: 200, body: handler(body) ?? { ok: true } };
+      } catch (err) {
+        return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
+      }
+    });
+  }
+
+  private openStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    this.streams.add(res);
+    req.on('close', () => this.streams.delete(res));
+    const state = {
+      bot: { name: this.botName },
+      user: { name: this.userName },
+      conversations: [
+        { id: 'single', title: this.botName, type: '1', members: [this.userName, this.botName] },
+        { id: 'group', title: this.groupTitle, type: '2', members: [this.userName, ...MEMBERS.map((m) => m.name), this.botName] },
+      ],
+      messages: this.messages,
+      wire: this.wire,
+      connections: this.gateway.live().length,
+      url: this.url,
+      openApiHost: this.gateway.openApiHost,
+      clientId: this.gateway.clientId,
+    };
+    res.write(`data: ${JSON.stringify({ type: 'hello', state })}\n\n`);
+  }
+
+  private broadcast(event: unknown): void {
+    const text = `data: ${JSON.stringify(event)}\n\n`;
+    for (const res of this.streams) res.write(text);
+  }
+
+  private add(m: Omit<SimMessage, 'id' | 'at'> & { id?: string }): SimMessage {
+    const message: SimMessage = { ...m, id: m.id ?? `m${this.nextId++}`, at: Date.now() };
+    this.messages.push(message);
+    if (this.messages.length > this.historyLimit) this.messages.splice(0, this.messages.length - this.historyLimit);
+    this.update(message);
+    return message;
+  }
+
+  private update(message: SimMessage): void {
+    this.broadcast({ type: 'message', message });
+    for (const w of [...this.waiters]) w();
+  }
+
+  private notice(text: string): { ok: true } {
+    this.add({ conversation: 'single', from: 'system', sender: 'simulator', kind: 'notice', text });
+    return { ok: true };
+  }
+
+  // ── what the bot did ─────────────────────────────────────────────────────────
+
+  private onWire(e: WireTap): void {
+    if (e.dir === 'socket') {
+      this.broadcast({ type: 'status', connections: this.gateway.live().length });
+      return;
+    }
+    if (e.dir === 'out') {
+      const frame = safeJson(e.text) as { type?: string; headers?: Record<string, string> } | undefined;
+      this.log('out', `${frame?.type ?? 'frame'} ${frame?.headers?.topic ?? ''} → conn ${e.connectionId}`, e.text);
+      return;
+    }
+    if (e.dir === 'in') {
+      this.log('in', `ack ${e.ack.code} ← conn ${e.connectionId}`, e.ack.raw);
+      this.onAck(e.ack.headers.messageId ?? '', e.ack.code, e.ack.data);
+      return;
+    }
+    const { request, status, body } = e;
+    if (request.path.startsWith('/sim/')) return;
+    this.log('http', `${request.method} ${request.path} → ${status}`, redactBody(request));
+    this.trimRecords();
+    if (status !== 200) return;
+    try {
+      this.onBotCall(request, body);
+    } catch {
+      /* a payload we cannot draw still shows on the wire */
+    }
+  }
+
+  private log(dir: WireEntry['dir'], kind: string, text: string): void {
+    const entry: WireEntry = { id: this.nextWire++, at: Date.now(), dir, kind, text: text.length > 4000 ? `${text.slice(0, 4000)}…` : text };
+    this.wire.push(entry);
+    if (this.wire.length > this.historyLimit) this.wire.splice(0, this.wire.length - this.historyLimit);
+    this.broadcast({ type: 'wire', entry });
+  }
+
+  private trimRecords(): void {
+    const { requests, acks } = this.gateway;
+    if (requests.length > this.historyLimit * 2) requests.splice(0, requests.length - this.historyLimit);
+    if (acks.length > this.historyLimit * 2) acks.splice(0, acks.length - this.historyLimit);
+  }
+
+  private onAck(messageId: string, code: number, data: string): void {
+    const pending = this.pendingAcks.get(messageId);
+    if (!pending) return;
+    const parsed = safeJson(data) as { status?: string; response?: unknown } | undefined;
+    const later = parsed?.status === 'LATER';
+    if (code === 200 && !later) this.pendingAcks.delete(messageId);
+    if (pending.card) {
+      const response = parsed?.response as { cardData?: { cardParamMap?: Record<string, string> }; privateData?: Record<string, { cardParamMap?: Record<string, string> }>; cardUpdateOptions?: { updateCardDataByKey?: boolean } } | null | undefined;
+      if (response?.cardData?.cardParamMap) this.setParams(pending.card, response.cardData.cardParamMap, response.cardUpdateOptions?.updateCardDataByKey !== false);
+      const mine = response?.privateData?.[USER_ID]?.cardParamMap;
+      if (mine) pending.card.privateParams = { ...pending.card.privateParams, ...mine };
+      if (code !== 200) pending.card.message.note = `the bot answered the button with ${code}`;
+      this.drawCard(pending.card);
+      return;
+    }
+    pending.message.ack = later ? 'LATER' : String(code);
+    this.update(pending.message);
+  }
+
+  private onBotCall(request: RecordedRequest, body: unknown): void {
+    const b = (request.body ?? {}) as Record<string, any>;
+    switch (`${request.method} ${request.path}`) {
+      case 'POST /robot/sendBySession': {
+        const conversation: SimConversationId = request.query.session === 'group' ? 'group' : 'single';
+        this.add({ conversation, from: 'bot', sender: this.botName, ...fromWebhook(b), mentions: this.mentions(b.at) });
+        return;
+      }
+      case 'POST /v1.0/robot/oToMessages/batchSend':
+        if ((b.userIds as string[]).includes(USER_ID)) this.add({ conversation: 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
+        return;
+      case 'POST /v1.0/robot/groupMessages/send':
+        this.add({ conversation: b.openConversationId === CONVERSATION_IDS.group ? 'group' : 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
+        return;
+      case 'POST /v1.0/card/instances':
+        this.createCard(b, false);
+        return;
+      case 'POST /v1.0/card/instances/createAndDeliver':
+        this.createCard(b, true);
+        return;
+      case 'POST /v1.0/card/instances/deliver': {
+        const card = this.cards.get(String(b.outTrackId));
+        if (card) this.deliverCard(card, String(b.openSpaceId ?? ''));
+        return;
+      }
+      case 'PUT /v1.0/card/instances': {
+        const card = this.cards.get(String(b.outTrackId));
+        if (!card) return;
+        if (b.cardData?.cardParamMap) this.setParams(card, b.cardData.cardParamMap, b.cardUpdateOptions?.updateCardDataByKey !== false);
+        const mine = b.privateData?.[USER_ID]?.cardParamMap;
+        if (mine) card.privateParams = { ...card.privateParams, ...mine };
+        this.drawCard(card);
+        return;
+      }
+      case 'PUT /v1.0/card/streaming': {
+        const card = this.cards.get(String(b.outTrackId));
+        if (!card) return;
+        const key = String(b.key);
+        card.params[key] = b.isFull === false ? (card.params[key] ?? '') + String(b.content ?? '') : String(b.content ?? '');
+        this.drawCard(card);
+        return;
+      }
+      case 'POST /v1.0/im/v1.0/robot/interactiveCards/send': {
+        const conversation: SimConversationId = b.openConversationId === CONVERSATION_IDS.group ? 'group' : 'single';
+        this.createCard({ outTrackId: b.cardBizId, cardTemplateId: b.cardTemplateId, cardData: legacyCardData(b.cardData), openSpaceId: conversation === 'group' ? `dtv1.card//IM_GROUP.${CONVERSATION_IDS.group}` : '' }, true);
+        return;
+      }
+      case 'PUT /v1.0/im/robots/interactiveCards': {
+        const card = this.cards.get(String(b.cardBizId));
+        if (!card) return;
+        this.setParams(card, legacyCardData(b.cardData).cardParamMap, true);
+        this.drawCard(card);
+        return;
+      }
+      default:
+        void body;
+    }
+  }
+
+  private mentions(at: { atUserIds?: string[]; isAtAll?: boolean } | undefined): string[] | undefined {
+    if (!at) return undefined;
+    const names = (at.atUserIds ?? []).map((id) => (id === USER_ID ? this.userName : MEMBERS.find((m) => m.staffId === id)?.name ?? id));
+    return at.isAtAll ? ['all', ...names] : names.length ? names : undefined;
+  }
+
+  // ── cards ────────────────────────────────────────────────────────────────────
+
+  private createCard(b: Record<string, any>, deliver: boolean): void {
+    const id = String(b.outTrackId);
+    const card: Card = {
+      message: { id, conversation: 'single', from: 'bot', sender: this.botName, at: Date.now(), kind: 'card' },
+      templateId: String(b.cardTemplateId ?? ''),
+      params: { ...(b.cardData?.cardParamMap ?? {}) },
+      privateParams: { ...(b.privateData?.[USER_ID]?.cardParamMap ?? {}) },
+      delivered: false,
+    };
+    this.cards.set(id, card);
+    if (deliver) this.deliverCard(card, String(b.openSpaceId ?? ''));
+  }
+
+  private deliverCard(card: Card, openSpaceId: string): void {
+    card.message.conversation = openSpaceId.includes(`IM_GROUP.${CONVERSATION_IDS.group}`) ? 'group' : 'single';
+    if (!card.delivered) {
+      card.delivered = true;
+      this.messages.push(card.message);
+    }
+    this.drawCard(card);
+  }
+
+  private setParams(card: Card, params: Record<string, string>, byKey: boolean): void {
+    card.params = byKey ? { ...card.params, ...params } : { ...params };
+  }
+
+  private drawCard(card: Card): void {
+    if (!card.delivered) return;
+    const m = card.message;
+    const params = { ...card.params, ...card.privateParams };
+    if (card.templateId === AI_CARD_TEMPLATE) {
+      m.kind = 'aiCard';
+      m.title = params.msgTitle ?? this.botName;
+      m.text = params.msgContent ?? params.content ?? '';
+      m.status = AI_STATUS[params.flowStatus ?? '1'] ?? 'processing';
+    } else {
+      const template = this.templates[card.templateId];
+      const titleKey = template?.title ?? 'title';
+      m.title = params[titleKey];
+      m.fields = Object.entries(params).filter(([k]) => k !== titleKey);
+      m.buttons = template ? template.buttons.map((button, i) => ({ id: String(i), text: button.text })) : [];
+      if (!template) m.note = `template ${card.templateId}: the simulator does not know its buttons (pass cardTemplates / --card-template)`;
+      else if (Object.keys(card.privateParams).length) m.note = `private to you: ${Object.entries(card.privateParams).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+    }
+    this.update(m);
+  }
+}
+
+/**
+ * Thrown by the simulator for a request it cannot carry out (an unknown card button, say).
+ *
+ * @example
+ * ```ts
+ * try { sim.pressCardButton('nope', '0'); } catch (err) { if (err instanceof SimulatorError) console.log(err.message); }
+ * ```
+ */
+export class SimulatorError extends Error {
+  readonly code = 'SIMULATOR';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulatorError';
+  }
+}
+
+function safeJson(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request as the wire panel shows it: the bot's secret and tokens never reach the page. */
+function redactBody(request: RecordedRequest): string {
+  return request.rawBody.replace(/("(?:clientSecret|appSecret)"\s*:\s*")[^"]*"/g, '$1***"');
+}
+
+function legacyCardData(cardData: unknown): { cardParamMap: Record<string, string> } {
+  const parsed = (safeJson(cardData) ?? {}) as Record<string, unknown>;
+  const map: Record<string, string> = {};
+  const source = (parsed.cardParamMap ?? parsed) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(source)) map[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return { cardParamMap: map };
+}
+
+type Drawn = Pick<SimMessage, 'kind' | 'text' | 'title' | 'buttons'>;
+
+function fromWebhook(b: Record<string, any>): Drawn {
+  switch (b.msgtype) {
+    case 'text':
+      return { kind: 'text', text: String(b.text?.content ?? '') };
+    case 'markdown':
+      return { kind: 'markdown', title: b.markdown?.title, text: String(b.markdown?.text ?? '') };
+    case 'actionCard': {
+      const c = b.actionCard ?? {};
+      const buttons = Array.isArray(c.btns) ? c.btns.map((x: any, i: number) => ({ id: String(i), text: String(x.title), url: String(x.actionURL) })) : c.singleTitle ? [{ id: '0', text: String(c.singleTitle), url: String(c.singleURL ?? '') }] : [];
+      return { kind: 'actionCard', title: c.title, text: String(c.text ?? ''), buttons };
+    }
+    case 'link':
+      return { kind: 'link', title: b.link?.title, text: `${b.link?.text ?? ''}\n${b.link?.messageUrl ?? ''}` };
+    default:
+      return { kind: 'raw', text: JSON.stringify(b, null, 2) };
+  }
+}
+
+function fromRobotMessage(msgKey: string, msgParam: unknown): Drawn {
+  const p = (safeJson(msgParam) ?? {}) as Record<string, any>;
+  switch (msgKey) {
+    case 'sampleText':
+      return { kind: 'text', text: String(p.content ?? '') };
+    case 'sampleMarkdown':
+      return { kind: 'markdown', title: p.title, text: String(p.text ?? '') };
+    case 'sampleActionCard':
+      return { kind: 'actionCard', title: p.title, text: String(p.text ?? ''), buttons: p.singleTitle ? [{ id: '0', text: String(p.singleTitle), url: String(p.singleURL ?? '') }] : [] };
+    case 'sampleLink':
+      return { kind: 'link', title: p.title, text: `${p.text ?? ''}\n${p.messageUrl ?? ''}` };
+    case 'sampleImageMsg':
+      return { kind: 'image', text: String(p.photoURL ?? '') };
+    case 'sampleFile':
+      return { kind: 'file', text: String(p.fileName ?? p.mediaId ?? 'file') };
+    default:
+      return { kind: 'raw', text: JSON.stringify({ msgKey, msgParam: p }, null, 2) };
+  }
+}

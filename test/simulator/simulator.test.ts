@@ -1,0 +1,174 @@
+// The simulator without a browser: what each channel a bot uses turns into on the page,
+// the page's event stream, the `dev` command line, and a bot built on the official SDK.
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DingTalkStreamClient } from '../../adapters/node.js';
+import { AIStreamingCard, DingTalkOpenApi, cardCallbackResponse, registerCardCallbackHandler, registerChatbotHandler, robotMessage } from '../../src/chatbot/index.js';
+import { DingTalkSimulator, SIMULATOR_APPROVAL_TEMPLATE, type SimMessage } from '../../src/testing/index.js';
+
+const run = promisify(execFile);
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(register: (client: DingTalkStreamClient, api: DingTalkOpenApi) => void) {
+  const sim = await DingTalkSimulator.start({ botName: 'TestBot' });
+  const client = new DingTalkStreamClient({ ...sim.clientOptions(), logger: null });
+  const api = new DingTalkOpenApi(client, { oapiHost: sim.gateway.openApiHost });
+  register(client, api);
+  await client.start();
+  cleanups.push(() => sim.close(), () => client.stop());
+  return { sim, client, api };
+}
+
+/** Reads the page's event stream until `until` holds for the events so far. */
+async function readEvents(url: string, until: (events: any[]) => boolean): Promise<any[]> {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: any[] = [];
+  let buffer = '';
+  while (!until(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const parts = buffer.split('\n\n');
+    buffer = parts.pop()!;
+    for (const part of parts) if (part.startsWith('data: ')) events.push(JSON.parse(part.slice(6)));
+  }
+  controller.abort();
+  return events;
+}
+
+describe('DingTalkSimulator', () => {
+  it('draws markdown, actionCard buttons and @-mentions from session-webhook replies', async () => {
+    const { sim } = await setup((client) =>
+      registerChatbotHandler(client, async (message, reply) => {
+        await reply.markdown('Result', `**${message.text}** is *done*`, { sender: true });
+        await reply.actionCard({ title: 'Next', text: 'Pick one', buttons: [{ title: 'Again', actionURL: 'dtmd://dingtalkclient/sendMessage?content=again' }] });
+      }),
+    );
+    await sim.chat('@TestBot build', { conversation: 'group' });
+    const card = await sim.waitForMessage((m) => m.kind === 'actionCard');
+    const markdown = sim.messages.find((m) => m.kind === 'markdown')!;
+    expect(markdown).toMatchObject({ conversation: 'group', from: 'bot', title: 'Result', text: '**build** is *done*', mentions: [sim.userName] });
+    expect(card.buttons).toEqual([{ id: '0', text: 'Again', url: 'dtmd://dingtalkclient/sendMessage?content=again' }]);
+  });
+
+  it('puts robot 1:1 messages in the 1:1 chat and group messages in the group', async () => {
+    const { sim, api } = await setup((client) => registerChatbotHandler(client, () => undefined));
+    const user = sim.send('hi');
+    await sim.waitForMessage((m) => m.id === user.id && m.ack === '200');
+    const delivered = (await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.length >= 1))[0].state.messages as SimMessage[];
+    expect(delivered.map((m) => m.text)).toContain('hi');
+    await api.sendRobotToUsers({ userIds: ['sim-user-0001'], ...robotMessage.text('proactive hello') });
+    await api.sendRobotToGroup({ openConversationId: 'cidSimGroupChat==', ...robotMessage.markdown('Daily', '# report') });
+    expect(await sim.waitForMessage((m) => m.text === 'proactive hello')).toMatchObject({ conversation: 'single', kind: 'text' });
+    expect(await sim.waitForMessage((m) => m.text === '# report')).toMatchObject({ conversation: 'group', kind: 'markdown', title: 'Daily' });
+  });
+
+  it('streams an AI card into one message that ends finished', async () => {
+    const { sim } = await setup((client, api) =>
+      registerChatbotHandler(client, async (message) => {
+        const card = await AIStreamingCard.create(api, message, { title: 'Assistant', throttleMs: 0 });
+        for (const token of ['Hello ', 'from ', 'the ', 'model']) await card.append(token);
+        await card.finish();
+      }),
+    );
+    sim.send('stream please');
+    const card = await sim.waitForMessage((m) => m.kind === 'aiCard' && m.status === 'finished', 10_000);
+    expect(card).toMatchObject({ title: 'Assistant', text: 'Hello from the model', conversation: 'single' });
+    expect(sim.messages.filter((m) => m.kind === 'aiCard')).toHaveLength(1);
+  });
+
+  it('presses a card button: the callback reaches the bot and its answer updates the card in place', async () => {
+    const { sim } = await setup((client, api) => {
+      registerChatbotHandler(client, (message) => api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Ship it?', status: 'pending' } }).then(() => undefined));
+      registerCardCallbackHandler(client, (callback) => cardCallbackResponse({ cardData: { status: callback.params.action }, privateData: { [callback.userId]: { by: 'you' } } }));
+    });
+    const card = await sim.chat('ship');
+    expect(card).toMatchObject({ kind: 'card', title: 'Ship it?', fields: [['status', 'pending']], buttons: [{ id: '0', text: 'Approve' }, { id: '1', text: 'Reject' }] });
+    sim.pressCardButton(card.id, '1');
+    await sim.waitForMessage((m) => m.id === card.id && m.fields?.some(([k, v]) => k === 'status' && v === 'rejected') === true);
+    expect(card.note).toBe('private to you: by=you');
+    expect(sim.messages.filter((m) => m.kind === 'card')).toHaveLength(1);
+    expect(() => sim.pressCardButton(card.id, '7')).toThrow(/no card button/);
+  });
+
+  it('in the group, delivers only messages that @ the bot, without the mention, with other mentions in atUsers', async () => {
+    const seen: Array<{ text: string; atUsers: unknown }> = [];
+    const { sim } = await setup((client) =>
+      registerChatbotHandler(client, (message) => {
+        seen.push({ text: message.text, atUsers: message.atUsers });
+      }),
+    );
+    expect(sim.send('no mention here', { conversation: 'group' }).delivered).toBe(false);
+    await expect(sim.chat('still none', { conversation: 'group' })).rejects.toThrow(/only receives messages that @TestBot/);
+    const m = sim.send('@TestBot ping @Alice', { conversation: 'group' });
+    await sim.waitForMessage((x) => x.id === m.id && x.ack === '200');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.text).toBe('ping @Alice');
+    expect(JSON.stringify(seen[0]!.atUsers)).toContain('sim-user-0002');
+  });
+
+  it('shows frames, acks and HTTP calls on the wire, with no secret, ticket or token in what the page receives', async () => {
+    const { sim, api } = await setup((client) => registerChatbotHandler(client, (_m, reply) => reply.text('ok')));
+    await sim.chat('hello');
+    await api.accessToken();
+    const events = await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.length >= 1);
+    const text = JSON.stringify(events);
+    expect(text).toContain('POST /v1.0/gateway/connections/open');
+    expect(text).toContain('ack 200');
+    expect(text).not.toContain(sim.gateway.clientSecret);
+    for (const c of sim.gateway.connections) expect(text).not.toContain(c.ticket);
+    for (const token of sim.openApi.tokens) expect(text).not.toContain(token);
+  });
+
+  it('serves the page with a strict content security policy', async () => {
+    const { sim } = await setup(() => undefined);
+    const res = await fetch(sim.url);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await res.text()).toContain('/sim/events');
+  });
+
+  it('a bot on the official Node SDK (dingtalk-stream 2.1.5) connects and replies like ours', async () => {
+    const sim = await DingTalkSimulator.start();
+    cleanups.push(() => sim.close());
+    const child = spawn(process.execPath, ['test/simulator/fixtures/official-bot.mjs'], { env: { ...process.env, ...env(sim) }, stdio: 'ignore' });
+    cleanups.push(() => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM')))));
+    await sim.gateway.waitFor(() => sim.gateway.live().length > 0, 15_000, 'the official SDK to connect');
+    expect((await sim.chat('hi', { timeoutMs: 10_000 })).text).toBe('official says: hi');
+  });
+});
+
+function env(sim: DingTalkSimulator) {
+  const o = sim.clientOptions();
+  return { DINGTALK_CLIENT_ID: o.clientId, DINGTALK_CLIENT_SECRET: o.clientSecret, DINGTALK_OPENAPI_HOST: o.openApiHost };
+}
+
+describe('dingtalk-stream-universal dev (the bin)', () => {
+  it('--help prints the usage and exits 0; an unknown option exits 2 with the usage', async () => {
+    const help = await run(process.execPath, ['dist/cli.mjs', '--help']);
+    expect(help.stdout).toContain('Usage: dingtalk-stream-universal dev');
+    const bad = await run(process.execPath, ['dist/cli.mjs', 'dev', '--nope']).catch((e) => e);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown option --nope');
+  });
+
+  it('says which port is taken instead of a stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const out = await run(process.execPath, ['dist/cli.mjs', 'dev', '--port', String(port), '--no-demo']).catch((e) => e);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain('port in use');
+    } finally {
+      blocker.close();
+    }
+  });
+});
