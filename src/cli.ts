@@ -30,7 +30,8 @@ Options:
   -h, --help                   this text
 
 After "--", a command to start your bot: it gets DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET
-and DINGTALK_OPENAPI_HOST in its environment, and stops with the simulator.`;
+and DINGTALK_OPENAPI_HOST (and DINGTALK_OPENAPI_ENDPOINT, which the official Python SDK
+reads) in its environment, and stops with the simulator.`;
 
 /** Parsed command line of `dev`. */
 interface DevArgs {
@@ -106,7 +107,7 @@ async function dev(argv: string[]): Promise<void> {
     console.log(`Demo bot "CalcBot" (examples/calculator) connected: say "1+1" in the page.\nTo connect your own bot instead: dingtalk-stream-universal dev --no-demo, or dev -- node your-bot.mjs\n`);
   } else if (args.command.length) {
     const [cmd, ...rest] = args.command as [string, ...string[]];
-    child = spawn(cmd, rest, { stdio: 'inherit', env: { ...process.env, DINGTALK_CLIENT_ID: clientId, DINGTALK_CLIENT_SECRET: clientSecret, DINGTALK_OPENAPI_HOST: openApiHost } });
+    child = spawn(cmd, rest, { stdio: 'inherit', env: { ...process.env, DINGTALK_CLIENT_ID: clientId, DINGTALK_CLIENT_SECRET: clientSecret, DINGTALK_OPENAPI_HOST: openApiHost, DINGTALK_OPENAPI_ENDPOINT: openApiHost } });
     child.once('exit', (code) => {
       console.log(`your bot exited (${code ?? 'signal'}); the simulator keeps running — Ctrl+C to stop`);
       child = undefined;
@@ -127,7 +128,8 @@ async function dev(argv: string[]): Promise<void> {
  */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || rest.includes('-h') || rest.includes('--help')) {
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest; // what follows -- belongs to the bot
+  if (command === undefined || command === '-h' || command === '--help' || own.includes('-h') || own.includes('--help')) {
     console.log(HELP);
     return;
   }

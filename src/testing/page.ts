@@ -399,7 +399,8 @@ body.nowire .wire{display:none}
   function send(conv, text) {
     if (!text.trim()) return Promise.resolve(false);
     return api('/sim/api/send', { conversation: conv, text: text })
-      .then(function (r) { if (r.message) upsert(r.message, true); return true; }, function () { return false; });
+      // the event stream may already have a newer version (the ack), so the answer only fills a gap
+      .then(function (r) { if (r.message && !S.msgs[r.message.id]) upsert(r.message, true); return true; }, function () { return false; });
   }
   function renderStatus() {
     var b = byId('status');
