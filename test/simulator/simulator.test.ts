@@ -1,9 +1,13 @@
 // The simulator without a browser: what each channel a bot uses turns into on the page,
 // the page's event stream, the `dev` command line, and a bot built on the official SDK.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { version } from '../../package.json';
 import { DingTalkStreamClient } from '../../adapters/node.js';
 import { AIStreamingCard, DingTalkOpenApi, cardCallbackResponse, registerCardCallbackHandler, registerChatbotHandler, robotMessage } from '../../src/chatbot/index.js';
 import { DingTalkSimulator, SIMULATOR_APPROVAL_TEMPLATE, type SimMessage } from '../../src/testing/index.js';
@@ -151,6 +155,35 @@ function env(sim: DingTalkSimulator) {
 }
 
 describe('dingtalk-stream-universal dev (the bin)', () => {
+  it('a newcomer installs the packed package and `npx dingtalk-stream-universal dev` serves the page with the demo bot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtsu-newcomer-'));
+    let child: ChildProcess | undefined;
+    let url = '';
+    try {
+      // --ignore-scripts: no rebuild of dist/ under the other tests' feet (npm test built it)
+      await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir]);
+      writeFileSync(join(dir, 'package.json'), '{"name":"newcomer","private":true}');
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./dingtalk-stream-universal-${version}.tgz`], { cwd: dir });
+      // its own process group, so that SIGINT reaches npx and the bin below it, like Ctrl+C in a terminal
+      child = spawn('npx', ['--no-install', 'dingtalk-stream-universal', 'dev', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      await vi.waitFor(() => expect(out).toContain('Demo bot "CalcBot"'), { timeout: 20_000, interval: 50 });
+      url = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]!;
+      expect(await (await fetch(url)).text()).toContain('DingTalk Stream simulator');
+    } finally {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child!.once('exit', resolve));
+        process.kill(-child.pid!, 'SIGINT');
+        await exited;
+        // Ctrl+C stopped the simulator too (npm exits first; the bin follows within moments)
+        if (url) await vi.waitFor(() => expect(fetch(url)).rejects.toThrow(), { timeout: 5000, interval: 100 });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('--help prints the usage and exits 0; an unknown option exits 2 with the usage', async () => {
     const help = await run(process.execPath, ['dist/cli.mjs', '--help']);
     expect(help.stdout).toContain('Usage: dingtalk-stream-universal dev');
