@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleSuite } from './examples.js';
@@ -25,6 +25,14 @@ function installLocalBuild(): void {
   mkdirSync(target, { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(target, 'package.json'));
   cpSync(join(ROOT, 'dist'), join(target, 'dist'), { recursive: true });
+  // the /testing types reference Node's (node:http): Deno installs @types/node by itself
+  // where it may download; offline, link the repo's copy
+  mkdirSync(join(HERE, 'deno-npm/node_modules/@types'), { recursive: true });
+  for (const dep of ['@types/node', 'undici-types']) {
+    const link = join(HERE, 'deno-npm/node_modules', dep);
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(join(ROOT, 'node_modules', dep), link, 'dir');
+  }
 }
 
 // Deno, importing through an `npm:` specifier, as a Deno user writes it.
@@ -51,19 +59,34 @@ exampleSuite('deno', (env) =>
   ),
 );
 
+/**
+ * Runs `deno <args…> <copy>` on a copy of `example` inside deno-npm/, where
+ * npm:dingtalk-stream-universal is a real node_modules package: that is what users get.
+ * (Inside the repo Deno resolves the name to the package itself as plain files and does
+ * not map `.mjs` imports in .d.mts to types.)
+ */
+function denoAsUser(example: string, copyName: string, args: string[]) {
+  installLocalBuild();
+  const copy = join(HERE, 'deno-npm', copyName);
+  cpSync(join(ROOT, example), copy);
+  try {
+    return spawnSync(denoBinary(), [...args, copyName], { cwd: join(HERE, 'deno-npm'), env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...denoEnv() }, encoding: 'utf8', timeout: 60_000 });
+  } finally {
+    rmSync(copy, { force: true });
+  }
+}
+
 describe('examples/deno/bot.ts types', () => {
   it('type-checks with `deno check` against the package installed as a Deno user gets it', () => {
-    // Checked from deno-npm/, where npm:dingtalk-stream-universal is a real node_modules
-    // package: that is what users get. (Inside the repo Deno resolves the name to the
-    // package itself as plain files and does not map `.mjs` imports in .d.mts to types.)
-    installLocalBuild();
-    const copy = join(HERE, 'deno-npm/example-check.ts');
-    cpSync(join(ROOT, 'examples/deno/bot.ts'), copy);
-    try {
-      const out = spawnSync(denoBinary(), ['check', '--cached-only', 'example-check.ts'], { cwd: join(HERE, 'deno-npm'), env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...denoEnv() }, encoding: 'utf8', timeout: 60_000 });
-      expect(out.status, `${out.stdout}${out.stderr}`).toBe(0);
-    } finally {
-      rmSync(copy, { force: true });
-    }
+    const out = denoAsUser('examples/deno/bot.ts', 'example-check.ts', ['check', '--cached-only']);
+    expect(out.status, `${out.stdout}${out.stderr}`).toBe(0);
+  });
+});
+
+describe('the testing kit under deno test', () => {
+  it('examples/testing/deno/echo_bot.test.ts passes, type-checked, with only 127.0.0.1 network access', () => {
+    const out = denoAsUser('examples/testing/deno/echo_bot.test.ts', 'kit_check.test.ts', ['test', '--cached-only', '--no-prompt', '--allow-net=127.0.0.1', '--allow-env', '--allow-read']);
+    expect(out.status, `${out.stdout}${out.stderr}`).toBe(0);
+    expect(out.stdout).toContain('1 passed');
   });
 });
