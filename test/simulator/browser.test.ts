@@ -148,4 +148,68 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       expect(await stopDev(dev)).toBe(0);
     }
   }, 60_000);
+
+  it('renders markdown and actionCard link buttons from a bot of your own', async () => {
+    const dev = await startDev(['--bot-name', 'EchoBot', '--', process.execPath, 'examples/markdown-bot/main.mjs']);
+    try {
+      await page.goto(dev.url);
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
+      // the bot quotes the user in markdown: **world** turns bold, an HTML tag stays text
+      await page.getByTestId('composer').fill('hello **world** <img src=x onerror=alert(1)>');
+      await page.getByTestId('composer').press('Enter');
+      const markdown = page.locator('[data-testid="message"][data-kind="markdown"]').first();
+      await markdown.waitFor({ timeout: 10_000 });
+      expect(await markdown.locator('h4').textContent()).toBe('You said');
+      expect(await markdown.locator('blockquote b').textContent()).toBe('world');
+      expect(await markdown.locator('blockquote').textContent()).toContain('<img src=x onerror=alert(1)>');
+      expect(await page.locator('img[src="x"]').count()).toBe(0);
+      await page.getByTestId('composer').fill('links');
+      await page.getByTestId('composer').press('Enter');
+      const card = page.locator('[data-testid="message"][data-kind="actionCard"]').first();
+      await card.waitFor({ timeout: 10_000 });
+      const links = card.locator('a[href^="https://"]');
+      expect(await links.count()).toBe(2);
+      expect(await links.first().getAttribute('target')).toBe('_blank');
+      expect(errors).toEqual([]);
+    } finally {
+      expect(await stopDev(dev)).toBe(0);
+    }
+  }, 60_000);
+
+  it('shows an AI streaming card filling in live, and the bot surviving a SYSTEM disconnect', async () => {
+    const dev = await startDev(['--bot-name', 'Assistant', '--', process.execPath, 'examples/ai-card-bot/main.mjs']);
+    try {
+      await page.goto(dev.url);
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
+      // record every text the card showed, to prove it filled in step by step rather than at the end
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { seen: string[] }).seen = seen;
+        new MutationObserver(() => {
+          const card = document.querySelector('[data-kind="aiCard"]');
+          if (card) seen.push(card.textContent ?? '');
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await page.getByTestId('composer').fill('what is stream mode?');
+      await page.getByTestId('composer').press('Enter');
+      const card = page.locator('[data-testid="message"][data-kind="aiCard"]').first();
+      await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain('done');
+      expect(await card.textContent()).toContain('the way a language model would write it.');
+      const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      expect(new Set(seen).size).toBeGreaterThan(3);
+      expect(await page.locator('[data-testid="message"][data-kind="aiCard"]').count()).toBe(1);
+
+      // Send disconnect: the bot opens a new connection first, then the old one goes away
+      await page.getByTestId('disconnect').click();
+      await expect.poll(() => page.getByTestId('wire').textContent(), { timeout: 10_000 }).toContain('SYSTEM disconnect');
+      const opens = async () => ((await page.getByTestId('wire').textContent()) ?? '').split('POST /v1.0/gateway/connections/open').length - 1;
+      await expect.poll(opens, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      await page.getByTestId('composer').fill('still there?');
+      await page.getByTestId('composer').press('Enter');
+      await expect.poll(() => page.locator('[data-testid="message"][data-kind="aiCard"]').count(), { timeout: 15_000 }).toBe(2);
+      expect(errors).toEqual([]);
+    } finally {
+      expect(await stopDev(dev)).toBe(0);
+    }
+  }, 60_000);
 });
