@@ -69,7 +69,11 @@ function parseArgs(argv: string[]): DevArgs {
     else if (arg === '--card-template') {
       const [id, file] = value().split('=');
       if (!id || !file) throw new UsageError('--card-template wants <id>=<file.json>');
-      args.cardTemplates[id] = JSON.parse(readFileSync(file, 'utf8')) as SimCardTemplate;
+      try {
+        args.cardTemplates[id] = JSON.parse(readFileSync(file, 'utf8')) as SimCardTemplate;
+      } catch (err) {
+        throw new UsageError(`--card-template ${id}: cannot read ${file} as JSON (${(err as Error).message})`);
+      }
     } else throw new UsageError(`unknown option ${arg}`);
   }
   if (args.command.length) args.demo = false;

@@ -161,7 +161,9 @@ export class DingTalkSimulator {
     };
     this.gateway = new FakeDingTalkGateway({ pingIntervalMs: 30_000, ...options });
     this.openApi = installFakeOpenApi(this.gateway);
-    this.gateway.serve('GET', '/', (_req, res) => {
+    this.gateway.serve('GET', '/', (req, res) => {
+      const refused = this.foreign(req.headers, false);
+      if (refused) return void res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:" }).end(SIMULATOR_PAGE);
     });
     this.gateway.serve('GET', '/sim/events', (req, res) => this.openStream(req, res));
@@ -203,6 +205,7 @@ export class DingTalkSimulator {
    * content the bot sees, other `@Name` mentions land in `atUsers`.
    */
   send(text: string, options: { conversation?: SimConversationId } = {}): SimMessage {
+    if (!text.trim()) throw new SimulatorError('an empty message cannot be sent');
     const conversation = options.conversation ?? 'single';
     const group = conversation === 'group';
     const mentioned = group ? MEMBERS.filter((m) => text.includes(`@${m.name}`)) : [];
@@ -306,8 +309,23 @@ export class DingTalkSimulator {
 
   // ── page plumbing ────────────────────────────────────────────────────────────
 
+  /**
+   * The page's calls must come from the page: JSON only (a cross-site form cannot send it
+   * without a CORS preflight, which is never answered), an Origin, when sent, of this
+   * server, and a Host of 127.0.0.1/localhost (no DNS rebinding).
+   */
+  private foreign(headers: Record<string, string | string[] | undefined>, json: boolean): string | undefined {
+    const host = String(headers.host ?? '');
+    if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(host)) return `unexpected Host ${host || '(none)'}`;
+    if (headers.origin !== undefined && headers.origin !== `http://${host}`) return 'cross-origin request refused';
+    if (json && !String(headers['content-type'] ?? '').startsWith('application/json')) return 'send application/json';
+    return undefined;
+  }
+
   private api(path: string, handler: (body: Record<string, unknown>) => unknown): void {
     this.gateway.route('POST', path, (req) => {
+      const refused = this.foreign(req.headers, true);
+      if (refused) return { status: 403, body: { error: refused } };
       try {
         const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
         return { status: 200, body: handler(body) ?? { ok: true } };
@@ -318,6 +336,8 @@ export class DingTalkSimulator {
   }
 
   private openStream(req: IncomingMessage, res: ServerResponse): void {
+    const refused = this.foreign(req.headers, false);
+    if (refused) return void res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     this.streams.add(res);
     req.on('close', () => this.streams.delete(res));
@@ -345,10 +365,16 @@ export class DingTalkSimulator {
 
   private add(m: Omit<SimMessage, 'id' | 'at'> & { id?: string }): SimMessage {
     const message: SimMessage = { ...m, id: m.id ?? `m${this.nextId++}`, at: Date.now() };
-    this.messages.push(message);
-    if (this.messages.length > this.historyLimit) this.messages.splice(0, this.messages.length - this.historyLimit);
+    this.keep(message);
     this.update(message);
     return message;
+  }
+
+  /** Appends to the history; what falls off the front is forgotten, cards included. */
+  private keep(message: SimMessage): void {
+    this.messages.push(message);
+    if (this.messages.length <= this.historyLimit) return;
+    for (const old of this.messages.splice(0, this.messages.length - this.historyLimit)) this.cards.delete(old.id);
   }
 
   private update(message: SimMessage): void {
@@ -506,7 +532,7 @@ export class DingTalkSimulator {
     card.message.conversation = openSpaceId.includes(`IM_GROUP.${CONVERSATION_IDS.group}`) ? 'group' : 'single';
     if (!card.delivered) {
       card.delivered = true;
-      this.messages.push(card.message);
+      this.keep(card.message);
     }
     this.drawCard(card);
   }

@@ -4,6 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -129,6 +130,27 @@ describe('DingTalkSimulator', () => {
     expect(text).not.toContain(sim.gateway.clientSecret);
     for (const c of sim.gateway.connections) expect(text).not.toContain(c.ticket);
     for (const token of sim.openApi.tokens) expect(text).not.toContain(token);
+  });
+
+  it('refuses page calls a foreign site could make: cross-origin, non-JSON, or a rebound Host', async () => {
+    const { sim } = await setup(() => undefined);
+    const api = `${sim.gateway.openApiHost}/sim/api/send`;
+    const body = JSON.stringify({ conversation: 'single', text: 'injected' });
+    const crossOrigin = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body });
+    expect(crossOrigin.status).toBe(403);
+    const form = await fetch(api, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+    expect(form.status).toBe(403);
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(api, { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json' } }, (res) => resolve(res.statusCode!));
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(rebound).toBe(403);
+    expect(sim.messages.some((m) => m.text === 'injected')).toBe(false);
+    const own = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', origin: sim.gateway.openApiHost }, body: JSON.stringify({ conversation: 'single', text: 'mine' }) });
+    expect(own.status).toBe(200);
+    const empty = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '  ' }) });
+    expect(await empty.json()).toEqual({ error: 'an empty message cannot be sent' });
   });
 
   it('serves the page with a strict content security policy', async () => {
