@@ -4,7 +4,14 @@ import { installFakeOpenApi, type FakeOpenApi } from './openapi.js';
 import { SIMULATOR_PAGE } from './page.js';
 import { chatbotMessage } from './samples.js';
 
-/** The two conversations of the simulator: a 1:1 chat with the bot and a group. */
+/**
+ * The two conversations of the simulator: a 1:1 chat with the bot and a group.
+ *
+ * @example
+ * ```ts
+ * const reply = await sim.chat('@Bot hi', { conversation: 'group' satisfies SimConversationId });
+ * ```
+ */
 export type SimConversationId = 'single' | 'group';
 
 /**
@@ -102,6 +109,8 @@ interface Card {
   params: Record<string, string>;
   privateParams: Record<string, string>;
   delivered: boolean;
+  /** How the bot last answered a button press, when that was not a success. */
+  failure?: string;
 }
 
 const USER_ID = 'sim-user-0001';
@@ -404,13 +413,13 @@ export class DingTalkSimulator {
       this.onAck(e.ack.headers.messageId ?? '', e.ack.code, e.ack.data);
       return;
     }
-    const { request, status, body } = e;
+    const { request, status } = e;
     if (request.path.startsWith('/sim/')) return;
     this.log('http', `${request.method} ${request.path} → ${status}`, redactBody(request));
     this.trimRecords();
     if (status !== 200) return;
     try {
-      this.onBotCall(request, body);
+      this.onBotCall(request);
     } catch {
       /* a payload we cannot draw still shows on the wire */
     }
@@ -440,7 +449,7 @@ export class DingTalkSimulator {
       if (response?.cardData?.cardParamMap) this.setParams(pending.card, response.cardData.cardParamMap, response.cardUpdateOptions?.updateCardDataByKey !== false);
       const mine = response?.privateData?.[USER_ID]?.cardParamMap;
       if (mine) pending.card.privateParams = { ...pending.card.privateParams, ...mine };
-      if (code !== 200) pending.card.message.note = `the bot answered the button with ${code}`;
+      pending.card.failure = code === 200 ? undefined : `the bot answered the button with ${code}`;
       this.drawCard(pending.card);
       return;
     }
@@ -448,7 +457,8 @@ export class DingTalkSimulator {
     this.update(pending.message);
   }
 
-  private onBotCall(request: RecordedRequest, body: unknown): void {
+  /** Draws what the bot's successful HTTP call did: a reply, a robot message, a card change. */
+  private onBotCall(request: RecordedRequest): void {
     const b = (request.body ?? {}) as Record<string, any>;
     switch (`${request.method} ${request.path}`) {
       case 'POST /robot/sendBySession': {
@@ -502,8 +512,6 @@ export class DingTalkSimulator {
         this.drawCard(card);
         return;
       }
-      default:
-        void body;
     }
   }
 
@@ -556,8 +564,10 @@ export class DingTalkSimulator {
       m.title = params[titleKey];
       m.fields = Object.entries(params).filter(([k]) => k !== titleKey);
       m.buttons = template ? template.buttons.map((button, i) => ({ id: String(i), text: button.text })) : [];
-      if (!template) m.note = `template ${card.templateId}: the simulator does not know its buttons (pass cardTemplates / --card-template)`;
-      else if (Object.keys(card.privateParams).length) m.note = `private to you: ${Object.entries(card.privateParams).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+      const own = Object.entries(card.privateParams);
+      m.note =
+        card.failure ??
+        (!template ? `template ${card.templateId}: the simulator does not know its buttons (pass cardTemplates / --card-template)` : own.length ? `private to you: ${own.map(([k, v]) => `${k}=${v}`).join(', ')}` : undefined);
     }
     this.update(m);
   }
