@@ -103,6 +103,18 @@ describe('DingTalkSimulator', () => {
     expect(() => sim.pressCardButton(card.id, '7')).toThrow(/no card button/);
   });
 
+  it('shows on the card when the bot\'s button handler failed', async () => {
+    const { sim } = await setup((client, api) => {
+      registerChatbotHandler(client, (message) => api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Ship it?' } }).then(() => undefined));
+      registerCardCallbackHandler(client, () => {
+        throw new Error('handler bug');
+      });
+    });
+    const card = await sim.chat('ship');
+    sim.pressCardButton(card.id, '0');
+    await sim.waitForMessage((m) => m.id === card.id && m.note === 'the bot answered the button with 500');
+  });
+
   it('in the group, delivers only messages that @ the bot, without the mention, with other mentions in atUsers', async () => {
     const seen: Array<{ text: string; atUsers: unknown }> = [];
     const { sim } = await setup((client) =>
