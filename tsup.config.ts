@@ -24,7 +24,7 @@ export default defineConfig([{
 },
 // the `dev` command line: ESM only, with a shebang; the calculator demo is loaded from examples/ at run time
 {
-  entry: { cli: 'src/cli.ts' },
+  entry: { cli: 'src/testing/cli.ts' },
   format: ['esm'],
   dts: false,
   clean: false,

@@ -73,6 +73,18 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
     page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
   }, 60_000);
 
+  /** Opens the page and waits until the bot's socket shows as connected. */
+  async function open(dev: Dev): Promise<void> {
+    await page.goto(dev.url);
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
+  }
+
+  /** Types `text` into the composer and presses Enter, as a user does. */
+  async function say(text: string): Promise<void> {
+    await page.getByTestId('composer').fill(text);
+    await page.getByTestId('composer').press('Enter');
+  }
+
   afterAll(async () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
@@ -81,10 +93,8 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
   it('a newcomer types "1+1" and sees "2" from the calculator demo bot', async () => {
     const dev = await startDev([]);
     try {
-      await page.goto(dev.url);
-      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/connected/i);
-      await page.getByTestId('composer').fill('1+1');
-      await page.getByTestId('composer').press('Enter');
+      await open(dev);
+      await say('1+1');
       const reply = page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'A: 2' });
       await reply.first().waitFor({ timeout: 10_000 });
       expect(await reply.first().textContent()).toContain('Q: 1+1');
@@ -107,8 +117,7 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       // kill the socket: the bot reconnects by itself and still answers
       await page.getByTestId('conv-single').click();
       await page.getByTestId('kill').click();
-      await page.getByTestId('composer').fill('6 * 7');
-      await page.getByTestId('composer').press('Enter');
+      await say('6 * 7');
       await page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'A: 42' }).first().waitFor({ timeout: 15_000 });
       await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/connected/i);
       await expect.poll(() => page.locator('[data-testid="message"][data-from="user"]').filter({ hasText: '6 * 7' }).textContent()).toContain('200');
@@ -126,10 +135,8 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
     // your own bot, started by `dev -- <command>` with the simulator's credentials in its env
     const dev = await startDev(['--bot-name', 'ApprovalBot', '--', process.execPath, 'examples/card-bot/main.mjs'], { DINGTALK_CARD_TEMPLATE_ID: 'simulator-approval.schema' });
     try {
-      await page.goto(dev.url);
-      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
-      await page.getByTestId('composer').fill('deploy v1.2');
-      await page.getByTestId('composer').press('Enter');
+      await open(dev);
+      await say('deploy v1.2');
       const card = page.locator('[data-testid="message"][data-kind="card"]').first();
       await card.waitFor({ timeout: 10_000 });
       expect(await card.textContent()).toContain('Approve "deploy v1.2"?');
@@ -152,19 +159,16 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
   it('renders markdown and actionCard link buttons from a bot of your own', async () => {
     const dev = await startDev(['--bot-name', 'EchoBot', '--', process.execPath, 'examples/markdown-bot/main.mjs']);
     try {
-      await page.goto(dev.url);
-      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
+      await open(dev);
       // the bot quotes the user in markdown: **world** turns bold, an HTML tag stays text
-      await page.getByTestId('composer').fill('hello **world** <img src=x onerror=alert(1)>');
-      await page.getByTestId('composer').press('Enter');
+      await say('hello **world** <img src=x onerror=alert(1)>');
       const markdown = page.locator('[data-testid="message"][data-kind="markdown"]').first();
       await markdown.waitFor({ timeout: 10_000 });
       expect(await markdown.locator('h4').textContent()).toBe('You said');
       expect(await markdown.locator('blockquote b').textContent()).toBe('world');
       expect(await markdown.locator('blockquote').textContent()).toContain('<img src=x onerror=alert(1)>');
       expect(await page.locator('img[src="x"]').count()).toBe(0);
-      await page.getByTestId('composer').fill('links');
-      await page.getByTestId('composer').press('Enter');
+      await say('links');
       const card = page.locator('[data-testid="message"][data-kind="actionCard"]').first();
       await card.waitFor({ timeout: 10_000 });
       const links = card.locator('a[href^="https://"]');
@@ -179,8 +183,7 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
   it('shows an AI streaming card filling in live, and the bot surviving a SYSTEM disconnect', async () => {
     const dev = await startDev(['--bot-name', 'Assistant', '--', process.execPath, 'examples/ai-card-bot/main.mjs']);
     try {
-      await page.goto(dev.url);
-      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
+      await open(dev);
       // record every text the card showed, to prove it filled in step by step rather than at the end
       await page.evaluate(() => {
         const seen: string[] = [];
@@ -190,8 +193,7 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
           if (card) seen.push(card.textContent ?? '');
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       });
-      await page.getByTestId('composer').fill('what is stream mode?');
-      await page.getByTestId('composer').press('Enter');
+      await say('what is stream mode?');
       const card = page.locator('[data-testid="message"][data-kind="aiCard"]').first();
       await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain('done');
       expect(await card.textContent()).toContain('the way a language model would write it.');
@@ -204,8 +206,7 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       await expect.poll(() => page.getByTestId('wire').textContent(), { timeout: 10_000 }).toContain('SYSTEM disconnect');
       const opens = async () => ((await page.getByTestId('wire').textContent()) ?? '').split('POST /v1.0/gateway/connections/open').length - 1;
       await expect.poll(opens, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
-      await page.getByTestId('composer').fill('still there?');
-      await page.getByTestId('composer').press('Enter');
+      await say('still there?');
       await expect.poll(() => page.locator('[data-testid="message"][data-kind="aiCard"]').count(), { timeout: 15_000 }).toBe(2);
       expect(errors).toEqual([]);
     } finally {

@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { DingTalkSimulator, type SimCardTemplate } from './testing/simulator.js';
+import { DingTalkSimulator, type SimCardTemplate } from './simulator.js';
 
 const HELP = `Usage: dingtalk-stream-universal dev [options] [-- <command to run your bot>]
 
