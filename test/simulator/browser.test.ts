@@ -15,6 +15,8 @@ const required = !!process.env.CI || !!process.env.DINGTALK_REQUIRE_BROWSER;
 if (!executablePath && !required) console.warn('[simulator browser test] skipped: no Chromium found (set CHROMIUM_PATH, or apt-get install chromium)');
 
 const SHOTS = 'test/.output';
+// waits inside a test: generous, because npm test runs two heavy files at a time on 2 cores
+const POLL = { timeout: 10_000 };
 // UPDATE_SCREENSHOTS=1 npm test refreshes the README's pictures from this test
 const publish = (name: string) => process.env.UPDATE_SCREENSHOTS && copyFileSync(join(SHOTS, name), join('docs', name));
 
@@ -99,8 +101,8 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       await reply.first().waitFor({ timeout: 10_000 });
       expect(await reply.first().textContent()).toContain('Q: 1+1');
       // the user message shows its ack, and the wire panel shows the CALLBACK and its ack
-      await expect.poll(() => page.locator('[data-testid="message"][data-from="user"]').first().textContent()).toContain('200');
-      await expect.poll(() => page.getByTestId('wire').textContent()).toContain('/v1.0/im/bot/messages/get');
+      await expect.poll(() => page.locator('[data-testid="message"][data-from="user"]').first().textContent(), POLL).toContain('200');
+      await expect.poll(() => page.getByTestId('wire').textContent(), POLL).toContain('/v1.0/im/bot/messages/get');
       expect(await page.getByTestId('wire').textContent()).toContain('ack 200');
 
       // the group: only messages that @ the bot reach it
@@ -112,15 +114,15 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
 
       // fire an EVENT: it goes out on the wire and the bot acks it (404: the calculator has no event handler)
       await page.getByTestId('fire-event').click();
-      await expect.poll(() => page.getByTestId('wire').textContent()).toContain('ack 404');
+      await expect.poll(() => page.getByTestId('wire').textContent(), POLL).toContain('ack 404');
 
       // kill the socket: the bot reconnects by itself and still answers
       await page.getByTestId('conv-single').click();
       await page.getByTestId('kill').click();
       await say('6 * 7');
       await page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'A: 42' }).first().waitFor({ timeout: 15_000 });
-      await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/connected/i);
-      await expect.poll(() => page.locator('[data-testid="message"][data-from="user"]').filter({ hasText: '6 * 7' }).textContent()).toContain('200');
+      await expect.poll(() => page.getByTestId('status').textContent(), POLL).toMatch(/connected/i);
+      await expect.poll(() => page.locator('[data-testid="message"][data-from="user"]').filter({ hasText: '6 * 7' }).textContent(), POLL).toContain('200');
 
       await page.locator('.toast').last().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
       await page.screenshot({ path: join(SHOTS, 'simulator.png') });
