@@ -87,13 +87,13 @@ async function dev(argv: string[]): Promise<void> {
   let bot: { stop(): Promise<void> } | undefined;
   let child: ChildProcess | undefined;
   let stopping = false;
-  const stop = async (code = 0) => {
+  const stop = async () => {
     if (stopping) return;
     stopping = true;
     child?.kill('SIGTERM');
     await bot?.stop();
     await sim.close();
-    process.exit(code);
+    process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
 
@@ -102,7 +102,8 @@ async function dev(argv: string[]): Promise<void> {
   console.log(`(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }); for DingTalkOpenApi also oapiHost: '${openApiHost}')\n`);
 
   if (args.demo) {
-    // the calculator example ships with the package; it imports the package by name
+    // the calculator example ships with the package (see `files`) and imports it by name;
+    // the path is relative to the built dist/cli.mjs
     const demo = '../examples/calculator/bot.mjs';
     const { createCalculatorBot } = (await import(demo)) as { createCalculatorBot(o: object): { start(): Promise<void>; stop(): Promise<void> } };
     const calculator = createCalculatorBot({ clientId, clientSecret, openApiHost, logLevel: 'warn' });
