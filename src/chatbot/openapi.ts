@@ -19,7 +19,10 @@ export interface OpenApiOptions {
   clientSecret: string;
   /** Default `https://api.dingtalk.com` (the client's `openApiHost` when built from a client). */
   openApiHost?: string;
-  /** Host of the legacy endpoints (media upload); default `https://oapi.dingtalk.com`. */
+  /**
+   * Host of the legacy endpoints (media upload); default `https://oapi.dingtalk.com`, or
+   * `openApiHost` itself when that is a local (loopback) one such as the simulator.
+   */
   oapiHost?: string;
   fetch?: typeof fetch;
   logger?: Logger;
@@ -129,8 +132,9 @@ export class DingTalkOpenApi {
       this.openApiHost = overrides.openApiHost ?? o.openApiHost ?? 'https://api.dingtalk.com';
       overrides = { ...o, ...overrides };
     }
-    this.oapiHost = (overrides.oapiHost ?? 'https://oapi.dingtalk.com').replace(/\/+$/, '');
     this.openApiHost = this.openApiHost.replace(/\/+$/, '');
+    const local = /^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(this.openApiHost + '/');
+    this.oapiHost = (overrides.oapiHost ?? (local ? this.openApiHost : 'https://oapi.dingtalk.com')).replace(/\/+$/, '');
     assertSecureUrl(this.openApiHost);
     assertSecureUrl(this.oapiHost);
     this.timeoutMs = overrides.timeoutMs ?? 15_000;

@@ -99,7 +99,7 @@ async function dev(argv: string[]): Promise<void> {
 
   console.log(`DingTalk simulator: open ${sim.url}\n`);
   console.log(`Connect a bot with:\n  DINGTALK_CLIENT_ID=${clientId}\n  DINGTALK_CLIENT_SECRET=${clientSecret}\n  DINGTALK_OPENAPI_HOST=${openApiHost}`);
-  console.log(`(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }); for DingTalkOpenApi also oapiHost: '${openApiHost}')\n`);
+  console.log(`(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }))\n`);
 
   if (args.demo) {
     // the calculator example ships with the package (see `files`) and imports it by name;

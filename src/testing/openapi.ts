@@ -64,8 +64,8 @@ const ERROR_ID = () => newMessageId().replace(/_/g, '-');
  * cards, card instances (create, deliver, createAndDeliver, update), card streaming,
  * robot message file download and the legacy `media/upload`. Each endpoint checks the
  * token (`x-acs-dingtalk-access-token`, or `?access_token=` for legacy ones) and the
- * required body fields, answering DingTalk-shaped errors otherwise. Point both
- * `openApiHost` and `oapiHost` of `DingTalkOpenApi` at `gateway.openApiHost`.
+ * required body fields, answering DingTalk-shaped errors otherwise. A `DingTalkOpenApi` whose
+ * `openApiHost` is the gateway's uses it for the legacy (`oapiHost`) endpoints too.
  *
  * @example
  * ```ts

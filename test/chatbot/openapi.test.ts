@@ -229,3 +229,14 @@ describe('endpoints', () => {
     expect(err.message).not.toContain('access_token');
   });
 });
+
+describe('hosts', () => {
+  it('sends the legacy endpoints to a local openApiHost too (a simulator serves both), and to oapi.dingtalk.com otherwise', async () => {
+    const { gw, c } = await setup();
+    expect(new DingTalkOpenApi(c).oapiHost).toBe(gw.openApiHost);
+    expect(new DingTalkOpenApi({ clientId: 'id', clientSecret: 's', openApiHost: 'http://localhost:8788/' }).oapiHost).toBe('http://localhost:8788');
+    expect(new DingTalkOpenApi({ clientId: 'id', clientSecret: 's' }).oapiHost).toBe('https://oapi.dingtalk.com');
+    expect(new DingTalkOpenApi({ clientId: 'id', clientSecret: 's', openApiHost: 'https://api.dingtalk.io' }).oapiHost).toBe('https://oapi.dingtalk.com');
+    expect(() => new DingTalkOpenApi({ clientId: 'id', clientSecret: 's', openApiHost: 'http://localhost.evil.example' })).toThrow(/Refusing unencrypted/);
+  });
+});
