@@ -96,6 +96,14 @@ async function dev(argv: string[]): Promise<void> {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+  // what a developer wants to see in the terminal: bots coming and going, and why one cannot connect
+  sim.gateway.tap((e) => {
+    const at = new Date().toTimeString().slice(0, 8);
+    if (e.dir === 'socket') console.log(`[${at}] bot ${e.event === 'open' ? 'connected' : 'disconnected'} (connection ${e.connectionId})`);
+    else if (e.dir === 'http' && e.request.path === '/v1.0/gateway/connections/open' && e.status === 401) {
+      console.log(`[${at}] a bot was refused: wrong clientId/clientSecret (this simulator accepts ${clientId} and the secret printed above)`);
+    }
+  });
 
   console.log(`DingTalk simulator: open ${sim.url}\n`);
   console.log(`Connect a bot with:\n  DINGTALK_CLIENT_ID=${clientId}\n  DINGTALK_CLIENT_SECRET=${clientSecret}\n  DINGTALK_OPENAPI_HOST=${openApiHost}`);

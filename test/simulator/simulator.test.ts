@@ -226,6 +226,28 @@ describe('dingtalk-stream-universal dev (the bin)', () => {
     expect(bad.stderr).toContain('unknown option --nope');
   });
 
+  it('tells the terminal when a bot connects, and why one with wrong credentials was refused', async () => {
+    const child = spawn(process.execPath, ['dist/cli.mjs', 'dev', '--port', '0', '--no-demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await vi.waitFor(() => expect(out).toContain('Waiting for a bot'), { timeout: 10_000, interval: 50 });
+      const openApiHost = /DINGTALK_OPENAPI_HOST=(\S+)/.exec(out)![1]!;
+      const wrong = new DingTalkStreamClient({ clientId: 'ding-local-client-id', clientSecret: 'not-the-secret', openApiHost, logger: null });
+      await expect(wrong.start()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+      const right = new DingTalkStreamClient({ clientId: 'ding-local-client-id', clientSecret: 'local-client-secret', openApiHost, logger: null });
+      await right.start();
+      await right.stop();
+      await vi.waitFor(() => expect(out).toMatch(/bot connected \(connection 1\)[\s\S]*bot disconnected \(connection 1\)/), { timeout: 5000, interval: 50 });
+      expect(out).toContain('a bot was refused: wrong clientId/clientSecret');
+      expect(out).not.toContain('not-the-secret');
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+  });
+
   it('says which port is taken instead of a stack trace', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
