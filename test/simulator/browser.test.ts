@@ -81,6 +81,21 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
     await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 15_000 }).toMatch(/connected/i);
   }
 
+  /**
+   * Starts `dev` with `args`, opens the page once the bot is connected, runs `body`, checks
+   * the page logged no error, and stops `dev` (which must exit cleanly) whatever happened.
+   */
+  async function withPage(args: string[], env: Record<string, string>, body: () => Promise<void>): Promise<void> {
+    const dev = await startDev(args, env);
+    try {
+      await open(dev);
+      await body();
+      expect(errors).toEqual([]);
+    } finally {
+      expect(await stopDev(dev)).toBe(0);
+    }
+  }
+
   /** Types `text` into the composer and presses Enter, as a user does. */
   async function say(text: string): Promise<void> {
     await page.getByTestId('composer').fill(text);
@@ -93,9 +108,7 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
   });
 
   it('a newcomer types "1+1" and sees "2" from the calculator demo bot', async () => {
-    const dev = await startDev([]);
-    try {
-      await open(dev);
+    await withPage([], {}, async () => {
       await say('1+1');
       const reply = page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'A: 2' });
       await reply.first().waitFor({ timeout: 10_000 });
@@ -127,17 +140,12 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       await page.locator('.toast').last().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
       await page.screenshot({ path: join(SHOTS, 'simulator.png') });
       publish('simulator.png');
-      expect(errors).toEqual([]);
-    } finally {
-      expect(await stopDev(dev)).toBe(0);
-    }
+    });
   }, 60_000);
 
   it('clicking a card button calls the bot back and the card updates in place', async () => {
     // your own bot, started by `dev -- <command>` with the simulator's credentials in its env
-    const dev = await startDev(['--bot-name', 'ApprovalBot', '--', process.execPath, 'examples/card-bot/main.mjs'], { DINGTALK_CARD_TEMPLATE_ID: 'simulator-approval.schema' });
-    try {
-      await open(dev);
+    await withPage(['--bot-name', 'ApprovalBot', '--', process.execPath, 'examples/card-bot/main.mjs'], { DINGTALK_CARD_TEMPLATE_ID: 'simulator-approval.schema' }, async () => {
       await say('deploy v1.2');
       const card = page.locator('[data-testid="message"][data-kind="card"]').first();
       await card.waitFor({ timeout: 10_000 });
@@ -149,19 +157,14 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       expect(await page.locator('[data-testid="message"][data-kind="card"]').count()).toBe(1); // updated in place, not a new card
       await page.screenshot({ path: join(SHOTS, 'simulator-card.png') });
       publish('simulator-card.png');
-      expect(errors).toEqual([]);
       // nothing secret reached the page: the wire panel shows the open call with the secret masked
       const html = await page.content();
       expect(html).not.toContain('local-client-secret');
-    } finally {
-      expect(await stopDev(dev)).toBe(0);
-    }
+    });
   }, 60_000);
 
   it('renders markdown and actionCard link buttons from a bot of your own', async () => {
-    const dev = await startDev(['--bot-name', 'EchoBot', '--', process.execPath, 'examples/markdown-bot/main.mjs']);
-    try {
-      await open(dev);
+    await withPage(['--bot-name', 'EchoBot', '--', process.execPath, 'examples/markdown-bot/main.mjs'], {}, async () => {
       // the bot quotes the user in markdown: **world** turns bold, an HTML tag stays text
       await say('hello **world** <img src=x onerror=alert(1)>');
       const markdown = page.locator('[data-testid="message"][data-kind="markdown"]').first();
@@ -176,16 +179,11 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       const links = card.locator('a[href^="https://"]');
       expect(await links.count()).toBe(2);
       expect(await links.first().getAttribute('target')).toBe('_blank');
-      expect(errors).toEqual([]);
-    } finally {
-      expect(await stopDev(dev)).toBe(0);
-    }
+    });
   }, 60_000);
 
   it('shows an AI streaming card filling in live, and the bot surviving a SYSTEM disconnect', async () => {
-    const dev = await startDev(['--bot-name', 'Assistant', '--', process.execPath, 'examples/ai-card-bot/main.mjs']);
-    try {
-      await open(dev);
+    await withPage(['--bot-name', 'Assistant', '--', process.execPath, 'examples/ai-card-bot/main.mjs'], {}, async () => {
       // record every text the card showed, to prove it filled in step by step rather than at the end
       await page.evaluate(() => {
         const seen: string[] = [];
@@ -210,9 +208,6 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       await expect.poll(opens, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
       await say('still there?');
       await expect.poll(() => page.locator('[data-testid="message"][data-kind="aiCard"]').count(), { timeout: 15_000 }).toBe(2);
-      expect(errors).toEqual([]);
-    } finally {
-      expect(await stopDev(dev)).toBe(0);
-    }
+    });
   }, 60_000);
 });
