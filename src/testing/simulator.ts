@@ -103,6 +103,13 @@ interface WireEntry {
   text: string;
 }
 
+/** What updates a card: the body of `PUT /v1.0/card/instances`, or the answer to a button press. */
+interface CardUpdate {
+  cardData?: { cardParamMap?: Record<string, string> };
+  privateData?: Record<string, { cardParamMap?: Record<string, string> }>;
+  cardUpdateOptions?: { updateCardDataByKey?: boolean };
+}
+
 interface Card {
   message: SimMessage;
   templateId: string;
@@ -372,8 +379,8 @@ export class DingTalkSimulator {
     for (const res of this.streams) res.write(text);
   }
 
-  private add(m: Omit<SimMessage, 'id' | 'at'> & { id?: string }): SimMessage {
-    const message: SimMessage = { ...m, id: m.id ?? `m${this.nextId++}`, at: Date.now() };
+  private add(m: Omit<SimMessage, 'id' | 'at'>): SimMessage {
+    const message: SimMessage = { ...m, id: `m${this.nextId++}`, at: Date.now() };
     this.keep(message);
     this.update(message);
     return message;
@@ -445,10 +452,7 @@ export class DingTalkSimulator {
     const later = parsed?.status === 'LATER';
     if (code === 200 && !later) this.pendingAcks.delete(messageId);
     if (pending.card) {
-      const response = parsed?.response as { cardData?: { cardParamMap?: Record<string, string> }; privateData?: Record<string, { cardParamMap?: Record<string, string> }>; cardUpdateOptions?: { updateCardDataByKey?: boolean } } | null | undefined;
-      if (response?.cardData?.cardParamMap) this.setParams(pending.card, response.cardData.cardParamMap, response.cardUpdateOptions?.updateCardDataByKey !== false);
-      const mine = response?.privateData?.[USER_ID]?.cardParamMap;
-      if (mine) pending.card.privateParams = { ...pending.card.privateParams, ...mine };
+      this.applyCardUpdate(pending.card, parsed?.response as CardUpdate | null | undefined);
       pending.card.failure = code === 200 ? undefined : `the bot answered the button with ${code}`;
       this.drawCard(pending.card);
       return;
@@ -486,9 +490,7 @@ export class DingTalkSimulator {
       case 'PUT /v1.0/card/instances': {
         const card = this.cards.get(String(b.outTrackId));
         if (!card) return;
-        if (b.cardData?.cardParamMap) this.setParams(card, b.cardData.cardParamMap, b.cardUpdateOptions?.updateCardDataByKey !== false);
-        const mine = b.privateData?.[USER_ID]?.cardParamMap;
-        if (mine) card.privateParams = { ...card.privateParams, ...mine };
+        this.applyCardUpdate(card, b);
         this.drawCard(card);
         return;
       }
@@ -543,6 +545,13 @@ export class DingTalkSimulator {
       this.keep(card.message);
     }
     this.drawCard(card);
+  }
+
+  /** Applies a card update (an `updateCard` body, or a button callback's answer): public data, then the user's private data. */
+  private applyCardUpdate(card: Card, update: CardUpdate | null | undefined): void {
+    if (update?.cardData?.cardParamMap) this.setParams(card, update.cardData.cardParamMap, update.cardUpdateOptions?.updateCardDataByKey !== false);
+    const mine = update?.privateData?.[USER_ID]?.cardParamMap;
+    if (mine) card.privateParams = { ...card.privateParams, ...mine };
   }
 
   private setParams(card: Card, params: Record<string, string>, byKey: boolean): void {
