@@ -51,8 +51,8 @@ export class Redactor {
   }
 }
 
-/** Formats a log argument as text (an error as its name and message). */
-const describe = (arg: unknown): string => (arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg));
+/** Formats a log argument as text (an error with its stack, which starts with its name and message). */
+const describe = (arg: unknown): string => (arg instanceof Error ? arg.stack || `${arg.name}: ${arg.message}` : String(arg));
 
 /**
  * Wraps a user logger: drops calls below `level` before any formatting work, and scrubs

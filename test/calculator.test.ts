@@ -34,8 +34,8 @@ describe('calculator bot', () => {
     try {
       await bot.start();
       const id = gw.pushChatbotMessage('1+1', { senderStaffId: 'staff-42' });
-      await gw.waitForAck(id);
-      expect(gw.webhookCalls).toHaveLength(1);
+      await gw.waitForAck(id); // on receipt, before the reply
+      await gw.waitFor(() => gw.webhookCalls.length === 1, 5_000, 'the reply');
       expect(gw.webhookCalls[0]!.body).toEqual({ msgtype: 'text', text: { content: 'Q: 1+1\nA: 2' }, at: { atUserIds: ['staff-42'], isAtAll: false } });
     } finally {
       await bot.stop();

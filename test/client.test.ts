@@ -190,9 +190,9 @@ describe('frames and acks', () => {
   it('acks a callback whose handler outlives its timeout so the gateway does not redeliver', async () => {
     const gw = await gateway();
     const c = client(gw, { handlerTimeoutMs: 100 });
-    c.registerCallbackHandler(TOPIC_ROBOT, () => new Promise(() => {}));
+    c.registerCallbackHandler(TOPIC_CARD, () => new Promise(() => {}));
     await c.start();
-    const ack = await gw.waitForAck(gw.pushChatbotMessage('hang'));
+    const ack = await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { outTrackId: 'hang' }));
     expect(ack.code).toBe(200);
     expect(c.status().counters.handlerTimeouts).toBe(1);
   });
@@ -209,7 +209,7 @@ describe('frames and acks', () => {
       return null;
     });
     await c.start();
-    const ids = Array.from({ length: 20 }, () => gw.pushCallback(TOPIC_CARD, {}));
+    const ids = Array.from({ length: 20 }, (_, i) => gw.pushCallback(TOPIC_CARD, { outTrackId: `card-${i}` }));
     await Promise.all(ids.map((id) => gw.waitForAck(id)));
     expect(peak).toBe(3);
   });

@@ -19,16 +19,27 @@ export type ChatbotHandler = (message: ChatbotMessage, reply: ChatbotReplier, st
 
 /**
  * Options of {@link registerChatbotHandler} and {@link chatbotMessages}: the topic
- * (default `TOPIC_ROBOT`; `TOPIC_ROBOT_DELEGATE` for delegate mode), the ack policy and
- * timeout, and webhook hosts to trust beyond DingTalk's.
+ * (default `TOPIC_ROBOT`; `TOPIC_ROBOT_DELEGATE` for delegate mode), the ack policy (default
+ * on receipt) and timeout, webhook hosts to trust beyond DingTalk's, and what to do when the
+ * handler fails.
  *
  * @example
  * ```ts
- * const options: ChatbotHandlerOptions = { topic: TOPIC_ROBOT_DELEGATE, ack: 'immediate' };
+ * const options: ChatbotHandlerOptions = {
+ *   topic: TOPIC_ROBOT_DELEGATE,
+ *   onError: (error, message, reply) => reply.text('Sorry, something went wrong. Please try again.'),
+ * };
  * ```
  */
 export interface ChatbotHandlerOptions extends HandlerOptions, Omit<ReplierOptions, 'fetch'> {
   topic?: string;
+  /**
+   * Called when the handler throws, with the reply helper, so the bot can tell the user. The
+   * message was acked on receipt, so DingTalk will not send it again; the error is still
+   * logged (with its stack) and emitted as the client's `error` event. A throw from
+   * `onError` itself is logged and otherwise ignored.
+   */
+  onError?: (error: unknown, message: ChatbotMessage, reply: ChatbotReplier) => unknown;
 }
 
 /**
@@ -60,10 +71,11 @@ function context(client: Client, stream: StreamMessage, options: ChatbotHandlerO
 /**
  * Registers a chatbot handler, Python's `ChatbotHandler` in one call: the payload is
  * validated into a {@link ChatbotMessage} and the handler gets it with a
- * {@link ChatbotReplier}. The ack goes out automatically when the handler returns (or on
- * receipt with `ack: 'immediate'`); a throw acks with code 500. A payload that fails
- * validation is logged as a warning and acked (a redelivery would be just as invalid); the
- * handler is not called.
+ * {@link ChatbotReplier}. The message is acked on receipt, before the handler runs: the
+ * gateway redelivers anything not acked within ~2 s, and an LLM answer takes longer
+ * (protocol.md §10.1). Redeliveries are recognised by `msgId` and never reach the handler
+ * twice. A throw is logged with its stack, emitted as an `error` event and handed to
+ * `onError`. A payload that fails validation is logged as a warning and skipped.
  *
  * @example
  * ```ts
@@ -76,18 +88,30 @@ function context(client: Client, stream: StreamMessage, options: ChatbotHandlerO
 export function registerChatbotHandler<C extends Client>(client: C, handler: ChatbotHandler, options: ChatbotHandlerOptions = {}): C {
   client.registerCallbackHandler(options.topic ?? TOPIC_ROBOT, async (stream) => {
     const ctx = context(client, stream, options);
-    if (ctx) await handler(ctx.message, ctx.reply, stream);
+    if (!ctx) return null;
+    try {
+      await handler(ctx.message, ctx.reply, stream);
+    } catch (err) {
+      if (options.onError) {
+        try {
+          await options.onError(err, ctx.message, ctx.reply);
+        } catch (inner) {
+          client.logger.error(`onError failed for ${stream.messageId}`, inner);
+        }
+      }
+      throw err; // the router logs it with its stack and emits the `error` event
+    }
     return null; // the gateway ignores a chatbot ack's response
   }, options);
   return client;
 }
 
 /**
- * Chatbot messages as an async iterator, for scripts. Same ack semantics as
- * `client.messages()`: a message is acked when the loop asks for the next one (so its
- * body ran), or after the handler timeout; breaking out acks the current one; buffered
- * messages never handed out are answered with code 500 so the gateway may redeliver them.
- * Invalid payloads are logged, acked and skipped.
+ * Chatbot messages as an async iterator, for scripts. Each message is acked on receipt and
+ * redeliveries are dropped by `msgId`, as with {@link registerChatbotHandler}; messages
+ * still buffered when the loop ends were acked but never handed out, and each is logged as
+ * an error. Invalid payloads are logged and skipped. (`ack: 'after'` restores
+ * `client.messages()`'s ack-when-the-loop-asks-for-the-next-one, with its redelivery risk.)
  *
  * @example
  * ```ts

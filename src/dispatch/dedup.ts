@@ -1,21 +1,50 @@
-/**
- * What the dedup window knows about a `messageId`: still being handled, or done with the
- * ack that was sent (re-sent as is when the gateway redelivers).
- */
-export type DedupEntry = { state: 'inflight'; waiters: Array<(ack: string | undefined) => void> } | { state: 'done'; ack: string };
+import type { Outcome } from '../protocol/acks.js';
 
 /**
- * A window of recently handled `messageId`s in two generations: lookups see both, new
- * entries go to the current one, and when it is `ttlMs` old or holds half of `maxEntries`
- * the previous generation is dropped whole and the current one takes its place. So an id is
- * remembered for at least `ttlMs` (unless a flood pushes more than `maxEntries` through it
- * first) and never more than `maxEntries` are held — with O(1) work per message and no
- * timestamp per entry. Only successful outcomes are remembered: a message acked LATER or with
- * an error is forgotten so that the gateway's redelivery reaches the handler again.
+ * Dedup of the gateway's redeliveries, on two layers of keys (protocol.md §10.1: the gateway
+ * waits ~2 s for an ack, then redelivers at-least-once, each time under a NEW messageId):
+ * - `headers.messageId`: the same delivery seen twice;
+ * - the business id, the one thing a redelivery keeps: `data.msgId` of a chatbot message
+ *   (key `msg:<msgId>`) and `headers.eventId` of an event (key `evt:<eventId>`).
+ * Card callbacks and graph API calls carry no business id (their payloads hold the card's
+ * `outTrackId`, the user and the button's params, the same for every press); while one is in
+ * flight, a frame of the same topic with byte-identical `data` counts as its redelivery
+ * (key `raw:<topic> <data>`), a key dropped as soon as the handler answers.
+ *
+ * The guarantee: for as long as a key is remembered, at least `ttlMs` (default 10 min) unless
+ * more than `maxEntries` (default 10 000) keys pass through first, the handler runs once per
+ * key. A duplicate of a message still in flight waits for its outcome and is acked the same
+ * way; a duplicate of a finished one gets the stored outcome, addressed to its own messageId.
+ * Only outcomes that end delivery are remembered: a LATER or an error is forgotten so that
+ * the gateway's next redelivery reaches the handler again.
+ */
+
+/**
+ * What the window knows about a key: in flight (with the duplicates waiting for its outcome),
+ * or done with the outcome that was acked.
  *
  * @example
  * ```ts
- * const d = new DedupWindow(5 * 60_000, 10_000);
+ * const seen = window.get('msg:msgA1');
+ * if (seen && !seen.waiters) console.log('already answered with', seen.outcome);
+ * ```
+ */
+export interface DedupEntry {
+  /** The outcome once the message is done (re-sent to every redelivery). */
+  outcome?: Outcome;
+  /** Present while in flight: duplicates waiting for the outcome (`undefined`: none to share). */
+  waiters?: Array<(outcome: Outcome | undefined) => void>;
+}
+
+/**
+ * The in-memory dedup window: keys in two generations. Lookups see both, new keys go to the
+ * current one, and when it is `ttlMs` old or holds half of `maxEntries` the previous
+ * generation is dropped whole and the current one takes its place: O(1) work per message and
+ * no timestamp per key.
+ *
+ * @example
+ * ```ts
+ * const d = new DedupWindow(10 * 60_000, 10_000);
  * d.get('m1'); // undefined: first time
  * ```
  */
@@ -27,57 +56,62 @@ export class DedupWindow {
    * Called synchronously when an outcome is remembered, before its ack is sent (the Durable
    * Object adapter persists it here so the window survives an eviction).
    */
-  onRemember: ((messageId: string, ack: string) => void) | undefined;
+  onRemember: ((key: string, outcome: Outcome) => void) | undefined;
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
   ) {}
 
-  /** The entry for `messageId`, if it is still remembered. */
-  get(messageId: string): DedupEntry | undefined {
-    return this.#current.get(messageId) ?? this.#previous.get(messageId);
+  /** The entry for `key`, if it is still remembered. */
+  get(key: string): DedupEntry | undefined {
+    return this.#current.get(key) ?? this.#previous.get(key);
   }
 
-  /** Marks `messageId` as being handled now. */
-  begin(messageId: string): void {
-    this.#set(messageId, { state: 'inflight', waiters: [] });
+  /** Marks `key` as in flight; pass the entry of another key of the same message to share it. */
+  begin(key: string, entry: DedupEntry = { waiters: [] }): DedupEntry {
+    this.#set(key, entry);
+    return entry;
   }
 
   /**
-   * Records the outcome. `ack` is remembered when the outcome should stop redelivery;
-   * `undefined` forgets the id. Waiters (duplicates that arrived meanwhile) get the ack.
+   * Records the outcome of `key`: remembered when it ends delivery (`remember`), else the key
+   * is forgotten. Duplicates that waited get the outcome either way.
    */
-  finish(messageId: string, ack: string | undefined, remember: boolean): void {
-    const prev = this.get(messageId);
-    this.#previous.delete(messageId);
-    if (remember && ack !== undefined) {
-      this.#set(messageId, { state: 'done', ack });
-      this.onRemember?.(messageId, ack);
-    } else this.#current.delete(messageId);
-    if (prev?.state === 'inflight') for (const w of prev.waiters) w(ack);
+  finish(key: string, result: Outcome | undefined, remember: boolean): void {
+    const prev = this.get(key);
+    this.#previous.delete(key);
+    if (remember && result !== undefined) {
+      this.#set(key, { outcome: result });
+      this.onRemember?.(key, result);
+    } else this.#current.delete(key);
+    const waiters = prev?.waiters;
+    if (waiters) {
+      prev.waiters = undefined; // settled once, even when shared by two keys
+      for (const w of waiters) w(result);
+    }
   }
 
-  /** Seeds the window with ids handled elsewhere (e.g. restored from Durable Object storage). */
-  restore(items: Iterable<[messageId: string, ack: string]>): void {
-    for (const [id, ack] of items) this.#set(id, { state: 'done', ack });
+  /** Seeds the window with outcomes recorded elsewhere (e.g. Durable Object storage). */
+  restore(items: Iterable<[key: string, outcome: Outcome]>): void {
+    for (const [key, result] of items) this.#set(key, { outcome: result });
   }
 
-  /** The remembered (done) entries, older generation first, for persistence. */
-  snapshot(): Array<[string, string]> {
-    const out: Array<[string, string]> = [];
-    for (const map of [this.#previous, this.#current]) for (const [id, e] of map) if (e.state === 'done') out.push([id, e.ack]);
+  /** The remembered (done) keys, older generation first, for persistence. */
+  snapshot(): Array<[string, Outcome]> {
+    const out: Array<[string, Outcome]> = [];
+    for (const map of [this.#previous, this.#current]) for (const [key, e] of map) if (!e.waiters && e.outcome !== undefined) out.push([key, e.outcome]);
     return out;
   }
 
-  #set(messageId: string, entry: DedupEntry): void {
+  #set(key: string, entry: DedupEntry): void {
     const now = performance.now();
     if (this.#current.size * 2 >= this.maxEntries || now - this.#since >= this.ttlMs) {
       // in-flight entries are never dropped: they move on with the generation
-      for (const [id, e] of this.#previous) if (e.state === 'inflight') this.#current.set(id, e);
+      for (const [k, e] of this.#previous) if (e.waiters) this.#current.set(k, e);
       this.#previous = this.#current;
       this.#current = new Map();
       this.#since = now;
     }
-    this.#current.set(messageId, entry);
+    this.#current.set(key, entry);
   }
 }

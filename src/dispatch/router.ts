@@ -1,7 +1,8 @@
 import { FrameError, HandlerError, type DingTalkStreamError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { callbackAck, eventAck, ackFrame, pingAck, type EventStatus } from '../protocol/acks.js';
+import { ackFrame, callbackOutcome, eventOutcome, outcome, type EventStatus, type Outcome } from '../protocol/acks.js';
 import { parseFrame, type Frame } from '../protocol/frames.js';
+import { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from '../protocol/topics.js';
 import type { DedupWindow } from './dedup.js';
 import type { Limiter } from './limiter.js';
 
@@ -61,13 +62,21 @@ export type EventHandler<T = any> = (event: StreamMessage<T>) => EventResult | P
 export type EventResult = EventStatus | void | null | undefined | { status: EventStatus; message?: string };
 
 /**
- * When a message is acked: `'after'` the handler returns (its result is the ack; default),
- * or `'immediate'`ly on receipt, before the handler runs (for handlers slower than the
- * gateway's ~60 s redelivery window; a callback's response is then `null`).
+ * When a message is acked: `'immediate'`ly on receipt, before the handler runs, or `'after'`
+ * the handler returns, with its result in the ack.
+ *
+ * The default depends on the topic, because the gateway redelivers anything not acked within
+ * ~2 s under a new messageId (protocol.md §10.1):
+ * - chatbot messages (`TOPIC_ROBOT`, `TOPIC_ROBOT_DELEGATE`): `'immediate'`, since the gateway
+ *   ignores their response. `'after'` is possible, but a handler slower than ~2 s then sees
+ *   redeliveries (the two-layer dedup still runs it once per `msgId`).
+ * - card callbacks, graph API calls and other callbacks: `'after'`, since the ack carries the
+ *   handler's answer; a handler slower than 1.5 s is logged as a warning.
+ * - events: `'after'`, so a handler can answer `LATER`.
  *
  * @example
  * ```ts
- * client.registerCallbackHandler(TOPIC_ROBOT, handler, { ack: 'immediate' });
+ * client.registerCallbackHandler(TOPIC_ROBOT, handler, { ack: 'after' }); // opt out of ack-on-receipt
  * ```
  */
 export type AckMode = 'after' | 'immediate';
@@ -81,6 +90,7 @@ export type AckMode = 'after' | 'immediate';
  * ```
  */
 export interface HandlerOptions {
+  /** When to ack (default by topic: see {@link AckMode}). */
   ack?: AckMode;
   /** How long to wait for the handler before acking anyway (default: the client's `handlerTimeoutMs`). */
   timeoutMs?: number;
@@ -90,6 +100,8 @@ interface Registration {
   handler: (message: StreamMessage) => unknown;
   ack: AckMode;
   timeoutMs: number;
+  /** A chatbot topic: business id `data.msgId`, stale check on `createAt`. */
+  chatbot: boolean;
 }
 
 /** A connection as the router sees it: somewhere to send the ack. */
@@ -102,18 +114,21 @@ export interface AckTarget {
  *
  * @example
  * ```ts
- * const { acked, duplicates } = client.status().counters;
+ * const { acked, duplicates, stale } = client.status().counters;
  * ```
  */
 export interface RouterCounters {
   received: number;
   acked: number;
+  /** Redeliveries recognised by messageId or business id and not handed to a handler. */
   duplicates: number;
   malformed: number;
   handlerErrors: number;
   handlerTimeouts: number;
   overflow: number;
   unknownTopic: number;
+  /** Chatbot messages older than `staleAfterMs`: acked and skipped. */
+  stale: number;
 }
 
 /** What the router needs from its owner. */
@@ -122,33 +137,44 @@ export interface RouterHooks {
   onError(error: DingTalkStreamError): void;
 }
 
+/** Router knobs from the client's settings. */
+export interface RouterSettings {
+  handlerTimeoutMs: number;
+  staleAfterMs: number;
+}
+
 const TIMEOUT = Symbol('timeout');
+/** An ack that carries the handler's answer should leave well before the gateway's ~2 s redelivery. */
+const SLOW_ACK_MS = 1_500;
+const isChatbotTopic = (topic: string | undefined) => topic === TOPIC_ROBOT || topic === TOPIC_ROBOT_DELEGATE;
 
 /**
- * The path of a frame: parse → validate → route (type/topic) → dedup → limit → handler →
- * ack on the socket the frame came in on. Acks are built here from the handler's result,
- * never by user code, so every message is acked exactly once.
+ * The path of a frame: parse → validate → route (type/topic) → dedup (messageId, then the
+ * business id) → ack now (chatbot) → limit → handler → ack after (events, card callbacks,
+ * graph calls) on the socket the frame came in on. Acks are built here from the handler's
+ * result, never by user code, so every delivery is acked exactly once.
  */
 export class Router {
   readonly callbacks = new Map<string, Registration>();
   event: Registration | undefined;
-  readonly counters: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0 };
+  readonly counters: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0, stale: 0 };
 
   readonly #dedup: DedupWindow;
   readonly #limiter: Limiter;
   readonly #logger: Logger;
   readonly #hooks: RouterHooks;
-  readonly #defaultTimeoutMs: number;
-  constructor(dedup: DedupWindow, limiter: Limiter, logger: Logger, hooks: RouterHooks, defaultTimeoutMs: number) {
+  readonly #settings: RouterSettings;
+  constructor(dedup: DedupWindow, limiter: Limiter, logger: Logger, hooks: RouterHooks, settings: RouterSettings) {
     this.#dedup = dedup;
     this.#limiter = limiter;
     this.#logger = logger;
     this.#hooks = hooks;
-    this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#settings = settings;
   }
 
   register(topic: string | undefined, handler: (message: StreamMessage) => unknown, options: HandlerOptions = {}): void {
-    const reg: Registration = { handler, ack: options.ack ?? 'after', timeoutMs: options.timeoutMs ?? this.#defaultTimeoutMs };
+    const chatbot = isChatbotTopic(topic);
+    const reg: Registration = { handler, ack: options.ack ?? (chatbot ? 'immediate' : 'after'), timeoutMs: options.timeoutMs ?? this.#settings.handlerTimeoutMs, chatbot };
     if (topic === undefined) this.event = reg;
     else this.callbacks.set(topic, reg);
   }
@@ -168,9 +194,7 @@ export class Router {
       this.#logger.warn(error.message);
       this.#hooks.onError(error);
       // ack a poison message (anything but SYSTEM) so the gateway does not redeliver it forever
-      if (parsed.messageId && parsed.type !== 'SYSTEM') {
-        this.#send(target, ackFrame(parsed.messageId, 400, 'bad frame', '{}'));
-      }
+      if (parsed.messageId && parsed.type !== 'SYSTEM') this.#send(target, parsed.messageId, outcome(400, 'bad frame', '{}'));
       return;
     }
     const frame = parsed.frame;
@@ -180,50 +204,59 @@ export class Router {
     if (!reg) {
       this.counters.unknownTopic++;
       this.#logger.warn(`no handler for ${frame.headers.topic}: acked 404`);
-      this.#send(target, ackFrame(messageId, 404, 'no handler', '{}'));
+      this.#send(target, messageId, outcome(404, 'no handler', '{}'));
       return;
     }
-    const seen = this.#dedup.get(messageId);
+    // the business id: what a redelivery under a new messageId keeps (see dedup.ts)
+    let key: string | undefined;
+    let createAt: unknown;
+    if (frame.type === 'EVENT') key = frame.headers.eventId && `evt:${frame.headers.eventId}`;
+    else if (reg.chatbot) {
+      const data = frame.data as { msgId?: unknown; createAt?: unknown } | null;
+      key = typeof data?.msgId === 'string' && data.msgId ? `msg:${data.msgId}` : undefined;
+      createAt = data?.createAt;
+    } else if (reg.ack === 'after') key = `raw:${frame.headers.topic} ${frame.rawData}`;
+    const seen = this.#dedup.get(messageId) ?? (key ? this.#dedup.get(key) : undefined);
     if (seen) {
       this.counters.duplicates++;
-      this.#logger.debug(`duplicate ${messageId} acked again`);
-      if (seen.state === 'done') this.#send(target, seen.ack);
-      else seen.waiters.push((ack) => ack !== undefined && this.#send(target, ack));
+      this.#logger.debug(`redelivery ${messageId} of a message already ${seen.waiters ? 'in flight' : 'handled'}: not handled again`);
+      if (seen.waiters) seen.waiters.push((result) => result !== undefined && this.#send(target, messageId, result));
+      else this.#send(target, messageId, seen.outcome!);
       return;
     }
-    this.#dedup.begin(messageId);
-    const accepted = this.#limiter.tryRun(() => this.#run(target, frame, messageId, reg));
+    const stale = this.#settings.staleAfterMs;
+    if (stale > 0 && typeof createAt === 'number' && Date.now() - createAt > stale) {
+      this.counters.stale++;
+      this.#logger.debug(`stale chatbot message ${messageId} (${Math.round((Date.now() - createAt) / 1000)} s old): acked, not handled`);
+      return this.#finish(target, messageId, key, callbackOutcome(null), true);
+    }
+    const entry = this.#dedup.begin(messageId);
+    if (key) this.#dedup.begin(key, entry);
+    const accepted = this.#limiter.tryRun(() => this.#run(target, frame, messageId, key, reg));
     if (!accepted) {
       this.counters.overflow++;
-      this.#dedup.finish(messageId, undefined, false);
       this.#logger.warn(`queue full: ${messageId} left for redelivery`);
-      if (frame.type === 'EVENT') this.#send(target, eventAck(messageId, 'LATER'));
+      // an event is answered LATER; a callback is left unacked: the gateway redelivers both
+      this.#finish(frame.type === 'EVENT' ? target : undefined, messageId, key, frame.type === 'EVENT' ? eventOutcome('LATER') : undefined, false);
       return;
     }
-    if (reg.ack === 'immediate') {
-      const ack = frame.type === 'EVENT' ? eventAck(messageId, 'SUCCESS') : callbackAck(messageId, null);
-      this.#dedup.finish(messageId, ack, true);
-      this.#send(target, ack);
-    }
+    if (reg.ack === 'immediate') this.#finish(target, messageId, key, frame.type === 'EVENT' ? eventOutcome('SUCCESS') : callbackOutcome(null), true);
   }
 
   #system(target: AckTarget, frame: Frame): void {
     const { topic, messageId } = frame.headers;
-    if (topic === 'ping') {
-      if (messageId) this.#send(target, pingAck(messageId, frame.rawData));
-      return;
-    }
-    if (messageId) this.#send(target, ackFrame(messageId, 200, 'OK', frame.rawData));
+    // ping: the data echoed verbatim; anything else acked the same way
+    if (messageId) this.#send(target, messageId, outcome(200, 'OK', frame.rawData));
     if (topic === 'disconnect') {
       const reason = (frame.data as { reason?: unknown } | null)?.reason;
       this.#logger.info(`gateway asked to reconnect${typeof reason === 'string' ? ` (${reason})` : ''}`);
       this.#hooks.onDisconnect(target);
-    } else {
+    } else if (topic !== 'ping') {
       this.#logger.debug(`SYSTEM ${topic}`);
     }
   }
 
-  async #run(target: AckTarget, frame: Frame, messageId: string, reg: Registration): Promise<void> {
+  async #run(target: AckTarget, frame: Frame, messageId: string, key: string | undefined, reg: Registration): Promise<void> {
     let controller: AbortController | undefined; // created only if the handler reads `signal`
     const message: StreamMessage = {
       type: frame.type as 'EVENT' | 'CALLBACK',
@@ -235,17 +268,18 @@ export class Router {
         return (controller ??= new AbortController()).signal;
       },
     };
-    let ack: string;
+    let result: Outcome;
     let remember = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const started = performance.now();
     try {
       await undefined; // the handler never runs inside handle(): an immediate ack goes out first
-      let result = reg.handler(message);
+      let value = reg.handler(message);
       // only a pending promise needs the timeout race: a plain value costs no timer
-      if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-        result = await Promise.race([result, new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(resolve, reg.timeoutMs, TIMEOUT)))]);
+      if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
+        value = await Promise.race([value, new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(resolve, reg.timeoutMs, TIMEOUT)))]);
       }
-      if (result === TIMEOUT) {
+      if (value === TIMEOUT) {
         this.counters.handlerTimeouts++;
         const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
         controller?.abort(error);
@@ -253,33 +287,44 @@ export class Router {
         this.#logger.warn(error.message);
         // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
         if (frame.type === 'EVENT') {
-          ack = eventAck(messageId, 'LATER');
+          result = eventOutcome('LATER');
           remember = false;
-        } else ack = callbackAck(messageId, null);
+        } else result = callbackOutcome(null);
       } else if (frame.type === 'EVENT') {
-        const status: { status?: unknown; message?: string } = typeof result === 'object' && result !== null ? (result as { status?: unknown; message?: string }) : { status: result };
+        const status: { status?: unknown; message?: string } = typeof value === 'object' && value !== null ? (value as { status?: unknown; message?: string }) : { status: value };
         const later = status.status === 'LATER';
-        ack = eventAck(messageId, later ? 'LATER' : 'SUCCESS', status.message);
+        result = eventOutcome(later ? 'LATER' : 'SUCCESS', status.message);
         remember = !later;
       } else {
-        ack = callbackAck(messageId, result);
+        result = callbackOutcome(value);
       }
     } catch (err) {
       this.counters.handlerErrors++;
       const error = new HandlerError('HANDLER_FAILED', message.topic, messageId, err);
-      this.#logger.error(error.message, err);
+      // with the stack: after an early ack this line and the `error` event are all that is left
+      this.#logger.error(reg.ack === 'immediate' ? `${error.message} (acked on receipt: not redelivered)` : error.message, err);
       this.#hooks.onError(error);
-      ack = frame.type === 'EVENT' ? eventAck(messageId, 'LATER') : callbackAck(messageId, null, 500);
+      result = frame.type === 'EVENT' ? eventOutcome('LATER') : callbackOutcome(null, 500);
       remember = false;
     } finally {
       clearTimeout(timer);
     }
     if (reg.ack === 'immediate') return; // acked on receipt
-    this.#dedup.finish(messageId, ack, remember);
-    this.#send(target, ack);
+    const elapsed = performance.now() - started;
+    if (frame.type === 'CALLBACK' && elapsed > SLOW_ACK_MS) {
+      this.#logger.warn(`${message.topic} handler took ${Math.round(elapsed)} ms; its answer travels in the ack, and the gateway redelivers after ~2 s: answer at once, then update the card through the API`);
+    }
+    this.#finish(target, messageId, key, result, remember);
   }
 
-  #send(target: AckTarget, ack: string): void {
-    if (target.send(ack)) this.counters.acked++; // else its connection is gone: the gateway redelivers
+  /** Records the outcome under both keys (a `raw:` key only while in flight) and acks it. */
+  #finish(target: AckTarget | undefined, messageId: string, key: string | undefined, result: Outcome | undefined, remember: boolean): void {
+    this.#dedup.finish(messageId, result, remember);
+    if (key) this.#dedup.finish(key, result, remember && key[0] !== 'r');
+    if (target && result !== undefined) this.#send(target, messageId, result);
+  }
+
+  #send(target: AckTarget, messageId: string, result: Outcome): void {
+    if (target.send(ackFrame(messageId, result))) this.counters.acked++; // else its connection is gone: the gateway redelivers
   }
 }

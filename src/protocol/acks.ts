@@ -9,52 +9,63 @@
 export type EventStatus = 'SUCCESS' | 'LATER';
 
 /**
- * Builds the ACK text frame: `{code, headers: {contentType, messageId}, message, data}`,
- * `data` always a JSON string.
+ * An ack without its messageId: the JSON text `{"code":…,"message":…,"data":…` up to the
+ * headers. The gateway redelivers under a new messageId (protocol.md §10.1), so dedup keeps
+ * outcomes, and {@link ackFrame} addresses one to whichever delivery is being answered.
  *
  * @example
  * ```ts
- * ackFrame('m1', 200, 'OK', '{"response":null}');
+ * const o: Outcome = outcome(200, 'OK', '{"response":null}');
  * ```
  */
-export function ackFrame(messageId: string, code: number, message: string, data: string): string {
+export type Outcome = string;
+
+/**
+ * Builds an {@link Outcome}; `data` is always a JSON string.
+ *
+ * @example
+ * ```ts
+ * outcome(404, 'no handler', '{}');
+ * ```
+ */
+export function outcome(code: number, message: string, data: string): Outcome {
   // the bytes JSON.stringify would give, without building an object per ack
-  return `{"code":${code},"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},"message":${JSON.stringify(message)},"data":${JSON.stringify(data)}}`;
+  return `{"code":${code},"message":${JSON.stringify(message)},"data":${JSON.stringify(data)}`;
 }
 
 /**
- * ACK for a SYSTEM `ping`: code 200 with the request's `data` echoed verbatim.
+ * The ACK text frame for `messageId`: `{code, message, data, headers: {contentType, messageId}}`.
  *
  * @example
  * ```ts
- * pingAck('m1', '{"opaque":"x"}');
+ * ackFrame('m1', outcome(200, 'OK', '{"response":null}'));
  * ```
  */
-export function pingAck(messageId: string, rawData: string): string {
-  return ackFrame(messageId, 200, 'OK', rawData);
+export function ackFrame(messageId: string, result: Outcome): string {
+  return `${result},"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}}}`;
 }
 
 /**
- * ACK for an EVENT: code 200 with `{"status":"SUCCESS"|"LATER","message":…}` (java's and the
- * devpedia's shape; LATER asks the gateway to redeliver).
+ * An EVENT's outcome: code 200 with `{"status":"SUCCESS"|"LATER","message":…}` (java's and
+ * the devpedia's shape; LATER asks the gateway to redeliver).
  *
  * @example
  * ```ts
- * eventAck('m1', 'SUCCESS');
+ * eventOutcome('SUCCESS');
  * ```
  */
-export function eventAck(messageId: string, status: EventStatus, message = status === 'SUCCESS' ? 'success' : 'later'): string {
-  return ackFrame(messageId, 200, 'OK', JSON.stringify({ status, message }));
+export function eventOutcome(status: EventStatus, message = status === 'SUCCESS' ? 'success' : 'later'): Outcome {
+  return outcome(200, 'OK', JSON.stringify({ status, message }));
 }
 
 /**
- * ACK for a CALLBACK: `{"response": value}`; code 500 when the handler failed.
+ * A CALLBACK's outcome: `{"response": value}`; code 500 when the handler failed.
  *
  * @example
  * ```ts
- * callbackAck('m1', { cardData: { cardParamMap: { ok: 'true' } } });
+ * callbackOutcome({ cardData: { cardParamMap: { ok: 'true' } } });
  * ```
  */
-export function callbackAck(messageId: string, response: unknown, code = 200): string {
-  return ackFrame(messageId, code, code === 200 ? 'OK' : 'handler error', response == null ? '{"response":null}' : JSON.stringify({ response }));
+export function callbackOutcome(response: unknown, code = 200): Outcome {
+  return outcome(code, code === 200 ? 'OK' : 'handler error', response == null ? '{"response":null}' : JSON.stringify({ response }));
 }

@@ -28,6 +28,7 @@ describe('registerChatbotHandler', () => {
     const ack = await gw.waitForAck(id);
     expect(ack.code).toBe(200);
     expect(JSON.parse(ack.data)).toEqual({ response: null });
+    await gw.waitFor(() => gw.webhookCalls.length === 1, 5_000, 'the reply');
     expect(seen[0]!.text).toBe('hello');
     expect(gw.webhookCalls[0]!.body).toEqual({ msgtype: 'text', text: { content: 'echo: hello' }, at: { atUserIds: ['staff9'], isAtAll: false } });
   });

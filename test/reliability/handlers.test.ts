@@ -33,11 +33,12 @@ describe('reliability: misbehaving handlers', () => {
       await new Promise((resolve) => e.signal.addEventListener('abort', resolve));
     });
     await c.start();
-    const hang = [1, 2, 3].map(() => gw.pushCallback(TOPIC_CARD, { kind: 'hang' }));
-    const thrown = [1, 2].map(() => gw.pushCallback(TOPIC_CARD, { kind: 'throw' }));
+    // each press distinct: identical card callbacks in flight at once count as one (see dedup.ts)
+    const hang = [1, 2, 3].map((n) => gw.pushCallback(TOPIC_CARD, { kind: 'hang', n }));
+    const thrown = [1, 2].map((n) => gw.pushCallback(TOPIC_CARD, { kind: 'throw', n }));
     const events = [gw.pushEvent({ kind: 'throw' }), gw.pushEvent({ kind: 'hang' })];
     const start = performance.now();
-    const healthy = Array.from({ length: 40 }, () => gw.pushCallback(TOPIC_CARD, { kind: 'ok' }));
+    const healthy = Array.from({ length: 40 }, (_, n) => gw.pushCallback(TOPIC_CARD, { kind: 'ok', n }));
     const healthyAcks = await Promise.all(healthy.map((id) => gw.waitForAck(id)));
     const healthyMs = Math.round(performance.now() - start);
     const hangAcks = await Promise.all(hang.map((id) => gw.waitForAck(id)));
@@ -86,7 +87,7 @@ describe('reliability: misbehaving handlers', () => {
       return null;
     });
     await c.start();
-    const ids = Array.from({ length: 30 }, () => gw.pushCallback(TOPIC_CARD, {}));
+    const ids = Array.from({ length: 30 }, (_, n) => gw.pushCallback(TOPIC_CARD, { n }));
     await gw.waitFor(() => ids.every((id) => seen.has(id)) && gw.unacked.length === 0, 10_000, 'every message handled');
     const dup = [...seen.values()].reduce((n, k) => n + k - 1, 0);
     record({ scenario: '8. burst beyond concurrency 2 + queue 5', sent: 30, lost: ids.filter((id) => !seen.has(id)).length, duplicates: dup, peakConnections: gw.maxLive, notes: `${c.status().counters.overflow} frames left unacked for the gateway to redeliver` });
