@@ -29,8 +29,8 @@ export * from '../src/index.js';
 
 /** What the Durable Object wires into a client it runs (see {@link DingTalkStreamDurableObject}). */
 interface DurableHooks {
-  /** Called synchronously when a message's outcome is remembered, before its ack is sent. */
-  remembered(messageId: string, ack: string): void;
+  /** Called synchronously when an outcome is remembered under a dedup key, before its ack is sent. */
+  remembered(key: string, outcome: string): void;
   /** Handler work the runtime must let finish (acks may already be out). */
   track(work: Promise<unknown>): void;
 }
@@ -57,7 +57,7 @@ export class DingTalkStreamClient extends CoreClient {
     // Remembered outcomes are reported just before their ack is sent, so a storage write
     // started here is ahead of the ack (workerd's output gate holds outgoing messages until
     // writes land).
-    this.dedup.onRemember = (messageId, ack) => inner.hooks?.remembered(messageId, ack);
+    this.dedup.onRemember = (key, outcome) => inner.hooks?.remembered(key, outcome);
   }
 
   override registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
@@ -165,7 +165,7 @@ const DEDUP = 'dingtalk:dedup:';
 /** Keys per `storage.delete` call (the API's limit). */
 const DELETE_BATCH = 128;
 const ACTIVE: ReadonlyArray<ClientStatus['state']> = ['connecting', 'open', 'reconnecting'];
-const ZERO: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0 };
+const ZERO: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0, stale: 0 };
 
 /**
  * A Durable Object that runs a DingTalk Stream bot. Extend it, register handlers in
@@ -455,7 +455,7 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
     }
   }
 
-  /** Writes a remembered messageId. Not awaited: the write is ordered ahead of the ack. */
+  /** Writes a remembered dedup key (a messageId or a business id) with its outcome. Not awaited: the write is ordered ahead of the ack. */
   private remember(messageId: string, ack: string): void {
     const at = Date.now();
     this.stored.delete(messageId);

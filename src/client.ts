@@ -8,7 +8,7 @@ import { createLogger, Redactor, type Logger, type LogLevel } from './logger.js'
 import { globalPlatform, type Platform } from './platform.js';
 import { DedupWindow } from './dispatch/dedup.js';
 import { Limiter } from './dispatch/limiter.js';
-import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters } from './dispatch/router.js';
+import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters, type AckMode } from './dispatch/router.js';
 import { VERSION } from './version.js';
 
 /**
@@ -66,8 +66,13 @@ export interface ClientOptions extends Partial<Settings> {
  *   false alarm only costs one make-before-break rotation.
  * - `drainTimeoutMs` 15 s: the server closes a `disconnect`ed socket after ~10 s.
  * - backoff 1 s base, 60 s cap, full jitter; the counter resets after 30 s of stable uptime.
- * - `handlerTimeoutMs` 45 s: acks go out before the gateway's ~60 s redelivery.
- * - dedup 10 min / 10 000 ids: covers redeliveries (~60 s) with a wide margin.
+ * - `handlerTimeoutMs` 45 s: how long a handler may hold its concurrency slot; an ack that
+ *   waits for its handler goes out by then at the latest (chatbot messages are acked on receipt).
+ * - dedup 10 min / 10 000 ids: the gateway redelivers an unacked frame under a new messageId
+ *   after ~2 s and again later (user logs show 16 s and ~60 s; protocol.md §10.1); the DingTalk
+ *   team's channel SDK keeps 5 min.
+ * - `staleAfterMs` 30 min: a chatbot message whose `createAt` is older (a backlog after a
+ *   reconnect storm) is acked and skipped, as the channel SDK does; 0 turns it off.
  *
  * @example
  * ```ts
@@ -91,6 +96,7 @@ export const DEFAULTS = {
   handlerTimeoutMs: 45_000,
   dedupTtlMs: 600_000,
   dedupMaxEntries: 10_000,
+  staleAfterMs: 1_800_000,
 } as const satisfies Record<string, number | string>;
 
 /**
@@ -200,7 +206,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.#router = new Router(this.dedup, this.#limiter, this.logger, {
       onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
       onError: (error) => this.#emit('error', error),
-    }, this.settings.handlerTimeoutMs);
+    }, this.settings);
     this.#supervisor = new Supervisor(this.platform, this.settings as SupervisorSettings, {
       getEndpoint: (signal) =>
         openConnection(this.platform, {
@@ -253,11 +259,12 @@ export class DingTalkStreamClient extends EventTarget {
 
   /**
    * The CALLBACKs of `topic` as an async iterator, for scripts. It subscribes when the loop
-   * starts. Ack semantics: a message is acked when your loop asks for the next one (so its
-   * body ran to completion), or after `handlerTimeoutMs` if the body takes longer; leaving
-   * the loop acks the current message, and messages buffered but never handed out are
-   * answered with code 500 so that the gateway may redeliver them. The loop ends when the
-   * client stops.
+   * starts. Ack semantics follow the topic (see {@link AckMode}): chatbot messages are acked
+   * on receipt, so messages still buffered when the loop ends are lost to it (each is logged
+   * as an error). Other topics are acked when your loop asks for the next message (so its
+   * body ran to completion), or after `handlerTimeoutMs`; leaving the loop acks the current
+   * message, and buffered ones are answered with code 500 so the gateway redelivers them.
+   * The loop ends when the client stops.
    *
    * @example
    * ```ts
