@@ -219,7 +219,7 @@ export class Router {
     const seen = this.#dedup.get(messageId) ?? (key ? this.#dedup.get(key) : undefined);
     if (seen) {
       this.counters.duplicates++;
-      this.#logger.debug(`redelivery ${messageId} of a message already ${seen.waiters ? 'in flight' : 'handled'}: not handled again`);
+      this.#logger.debug(`duplicate ${messageId}: not handled again`);
       if (seen.waiters) seen.waiters.push((result) => result !== undefined && this.#send(target, messageId, result));
       else this.#send(target, messageId, seen.outcome!);
       return;
@@ -227,7 +227,7 @@ export class Router {
     const stale = this.#settings.staleAfterMs;
     if (stale > 0 && typeof createAt === 'number' && Date.now() - createAt > stale) {
       this.counters.stale++;
-      this.#logger.debug(`stale chatbot message ${messageId} (${Math.round((Date.now() - createAt) / 1000)} s old): acked, not handled`);
+      this.#logger.debug(`stale chatbot message ${messageId}: acked, not handled`);
       return this.#finish(target, messageId, key, callbackOutcome(null), true);
     }
     const entry = this.#dedup.begin(messageId);
@@ -302,7 +302,7 @@ export class Router {
       this.counters.handlerErrors++;
       const error = new HandlerError('HANDLER_FAILED', message.topic, messageId, err);
       // with the stack: after an early ack this line and the `error` event are all that is left
-      this.#logger.error(reg.ack === 'immediate' ? `${error.message} (acked on receipt: not redelivered)` : error.message, err);
+      this.#logger.error(`${error.message}${reg.ack === 'immediate' ? ' (acked on receipt)' : ''}`, err);
       this.#hooks.onError(error);
       result = frame.type === 'EVENT' ? eventOutcome('LATER') : callbackOutcome(null, 500);
       remember = false;
@@ -312,7 +312,7 @@ export class Router {
     if (reg.ack === 'immediate') return; // acked on receipt
     const elapsed = performance.now() - started;
     if (frame.type === 'CALLBACK' && elapsed > SLOW_ACK_MS) {
-      this.#logger.warn(`${message.topic} handler took ${Math.round(elapsed)} ms; its answer travels in the ack, and the gateway redelivers after ~2 s: answer at once, then update the card through the API`);
+      this.#logger.warn(`${message.topic} handler took ${Math.round(elapsed)} ms: answer in under 2 s (the gateway redelivers), update the card later`);
     }
     this.#finish(target, messageId, key, result, remember);
   }
