@@ -1,6 +1,7 @@
 /**
- * Bun adapter: Bun has WHATWG `WebSocket` and `fetch` globally, so this is the core with
- * the platform named `bun`. Picked by the `bun` export condition.
+ * Bun adapter: Bun has WHATWG `WebSocket` and `fetch` globally, so this is the core on
+ * Bun's globals with the platform named `bun`, plus Bun's client-side ping. Picked by the
+ * `bun` export condition.
  *
  * @example
  * ```ts
@@ -9,9 +10,36 @@
  * @module
  */
 import { DingTalkStreamClient as CoreClient, type ClientOptions } from '../src/client.js';
-import { globalPlatform } from '../src/platform.js';
+import { globalPlatform, type Platform } from '../src/platform.js';
 
 export * from '../src/index.js';
+
+/** Bun's client WebSocket beyond WHATWG: `ping()`, and the pong as a `pong` event. */
+interface BunSocket {
+  ping(): void;
+  addEventListener(type: 'pong', listener: () => void): void;
+}
+
+/**
+ * The Bun platform: Bun's globals, and a WebSocket protocol ping (checked on Bun 1.4: the
+ * client's `ping()` sends one, the pong arrives as a `pong` event), so a quiet connection is
+ * pinged rather than replaced.
+ *
+ * @example
+ * ```ts
+ * const platform = bunPlatform(); // what DingTalkStreamClient uses on Bun unless given another
+ * ```
+ */
+export function bunPlatform(): Platform {
+  return {
+    ...globalPlatform('bun'),
+    ping(socket, onPong) {
+      const ws = socket as unknown as BunSocket;
+      ws.addEventListener('pong', onPong); // an EventTarget adds the same listener only once
+      ws.ping();
+    },
+  };
+}
 
 /**
  * {@link CoreClient} on Bun's globals.
@@ -23,6 +51,6 @@ export * from '../src/index.js';
  */
 export class DingTalkStreamClient extends CoreClient {
   constructor(options: ClientOptions) {
-    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? globalPlatform('bun') });
+    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? bunPlatform() });
   }
 }

@@ -12,7 +12,7 @@
  */
 import WebSocketImpl from 'ws';
 import { DingTalkStreamClient as CoreClient, DEFAULTS, type ClientOptions } from '../src/client.js';
-import type { Platform } from '../src/platform.js';
+import type { Platform, SocketLike } from '../src/platform.js';
 import { proxiedFetch, proxyFor, TunnelAgent } from './node-proxy.js';
 
 export * from '../src/index.js';
@@ -34,8 +34,20 @@ export interface NodeClientOptions extends ClientOptions {
 }
 
 /**
+ * A WebSocket protocol ping on a `ws` socket; `ws` reports the pong as an EventEmitter
+ * `pong` event. Node 22's global WebSocket (undici) has no `ping()`, so it gets none.
+ */
+function pingWs(socket: SocketLike, onPong: () => void): void {
+  const ws = socket as unknown as WebSocketImpl;
+  // one listener per socket, however many pings went unanswered before
+  ws.off('pong', onPong).once('pong', onPong);
+  ws.ping();
+}
+
+/**
  * The Node platform: global WebSocket if present, else `ws`; global `fetch`. With a proxy,
- * `ws` through a CONNECT tunnel and undici's `fetch` through its `ProxyAgent`.
+ * `ws` through a CONNECT tunnel and undici's `fetch` through its `ProxyAgent`. Wherever the
+ * socket is `ws`, it can ping, so a quiet connection is pinged rather than replaced.
  *
  * @example
  * ```ts
@@ -51,14 +63,12 @@ export function nodePlatform(options: { proxy?: string | false; openApiHost?: st
         super(url, { agent });
       }
     }
-    return { WebSocket: ProxiedWebSocket as unknown as Platform['WebSocket'], fetch: proxiedFetch(proxy), name: 'node' };
+    return { WebSocket: ProxiedWebSocket as unknown as Platform['WebSocket'], fetch: proxiedFetch(proxy), name: 'node', ping: pingWs };
   }
+  const fetchGlobal: Platform['fetch'] = (input, init) => fetch(input, init);
   const g = globalThis as { WebSocket?: Platform['WebSocket'] };
-  return {
-    WebSocket: g.WebSocket ?? (WebSocketImpl as unknown as Platform['WebSocket']),
-    fetch: (input, init) => fetch(input, init),
-    name: 'node',
-  };
+  if (g.WebSocket) return { WebSocket: g.WebSocket, fetch: fetchGlobal, name: 'node' };
+  return { WebSocket: WebSocketImpl as unknown as Platform['WebSocket'], fetch: fetchGlobal, name: 'node', ping: pingWs };
 }
 
 /**

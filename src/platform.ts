@@ -28,6 +28,23 @@ export interface Platform {
   fetch: typeof fetch;
   /** The adapter's name, sent in the `ua` field (e.g. `node`, `deno`, `workerd`). */
   name?: string;
+  /**
+   * Sends a WebSocket protocol ping on an open `socket` and calls `onPong` when the pong
+   * arrives (the same `onPong` for every ping of one socket). Only for sockets that can ping
+   * (`ws` on Node 20, Bun's client); the WHATWG API cannot, so without it a socket silent
+   * for `idleTimeoutMs` is replaced instead of pinged.
+   *
+   * @example
+   * ```ts
+   * // a socket with an EventEmitter-style `ping()` and `pong` event, like `ws`
+   * const ping: Platform['ping'] = (socket, onPong) => {
+   *   const s = socket as SocketLike & { ping(): void; once(type: 'pong', fn: () => void): void };
+   *   s.once('pong', onPong);
+   *   s.ping();
+   * };
+   * ```
+   */
+  ping?(socket: SocketLike, onPong: () => void): void;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Platform, SocketLike } from '../platform.js';
 export type ConnectionState = 'connecting' | 'open' | 'draining' | 'closed';
 
 /** Why a connection should be replaced while it still works (make-before-break). */
-export type RetireReason = 'disconnect' | 'idle' | 'ttl' | 'clock-jump' | 'resubscribe';
+export type RetireReason = 'disconnect' | 'idle' | 'pong-timeout' | 'ttl' | 'clock-jump' | 'resubscribe';
 
 /** Knobs and callbacks of one connection, all supplied by the supervisor. */
 export interface ConnectionOptions {
@@ -21,7 +21,8 @@ export interface ConnectionOptions {
   id: number;
   logger: Logger;
   /**
-   * `idleTimeoutMs`: no frame for this long while open → ask to be retired (zombie suspicion);
+   * `idleTimeoutMs`: no frame for this long while open → ask to be retired (zombie suspicion),
+   * or, where the platform can ping, ping and ask only if no pong follows;
    * `clockJumpMs`: a wall clock that moved this much more than the monotonic one → liveness
    * check; `connectionTtlMs`: proactive rotation after this long open (0 = never).
    */
@@ -32,6 +33,9 @@ export interface ConnectionOptions {
 }
 
 const OPEN = 1;
+// How long a ping may wait for its pong: 5 s, as in the Go and Java SDKs and DingTalk's channel
+// SDK. A shorter idle timeout shortens it too, so asking for fast detection gets it.
+const PONG_WAIT_MS = 5_000;
 
 /**
  * One WebSocket to the gateway: opening, the idle watchdog, the time-to-live, draining
@@ -49,6 +53,8 @@ export class StreamConnection {
   openedAt = 0;
   readonly #socket: SocketLike;
   #lastFrameAt = performance.now();
+  /** When the last ping went out; it is unanswered while no frame or pong came after it. */
+  #pingAt = 0;
   #lastWall = Date.now();
   #lastMono = performance.now();
   #watchdog: ReturnType<typeof setTimeout> | undefined;
@@ -119,13 +125,11 @@ export class StreamConnection {
   #finish(): void {
     clearTimeout(this.#killTimer);
     if (!this.#closeInfo) return;
-    const terminate = (this.#socket as { terminate?: () => void }).terminate;
-    if (typeof terminate === 'function') {
-      try {
-        terminate.call(this.#socket);
-      } catch {
-        /* ignore */
-      }
+    try {
+      // `ws` and Bun can drop the TCP connection at once; a WHATWG socket has no such method
+      (this.#socket as { terminate?(): void }).terminate?.();
+    } catch {
+      /* already gone */
     }
     const { code, reason } = this.#closeInfo;
     this.#closeInfo = undefined;
@@ -147,6 +151,11 @@ export class StreamConnection {
     if (this.state === 'closed') return;
     this.#lastFrameAt = performance.now();
     this.#options.onMessage(this, event.data);
+  };
+
+  // A pong proves the socket and the gateway's read loop alive, like any frame.
+  readonly #onPong = () => {
+    this.#lastFrameAt = performance.now();
   };
 
   readonly #onClose = (event: { code?: number; reason?: string }) => {
@@ -171,6 +180,9 @@ export class StreamConnection {
    * The idle watchdog: one timer, re-armed for the remaining time when frames came in
    * meanwhile (cheaper than resetting a timer per frame). Each tick also compares the wall
    * clock with the monotonic one: a jump (sleep/wake) triggers a liveness check at once.
+   * Where the platform can ping, silence is not proof: the gateway answers pings even when
+   * it has nothing to push (protocol.md §10.2), so a quiet socket is pinged and replaced only
+   * if neither a pong nor a frame comes back. A quiet bot then never reconnects for nothing.
    */
   #armWatchdog(ms: number): void {
     const tick = Math.max(10, Math.min(ms, this.#options.settings.clockJumpMs / 2));
@@ -181,9 +193,19 @@ export class StreamConnection {
       this.#lastWall = wall;
       this.#lastMono = mono;
       if (skew >= this.#options.settings.clockJumpMs) return this.#retire('clock-jump');
-      const idle = mono - this.#lastFrameAt;
-      if (idle >= this.#options.settings.idleTimeoutMs) return this.#retire('idle');
-      this.#armWatchdog(this.#options.settings.idleTimeoutMs - idle);
+      const { idleTimeoutMs } = this.#options.settings;
+      const { ping } = this.#options.platform;
+      let left = this.#lastFrameAt + idleTimeoutMs - mono;
+      if (left <= 0 && ping) {
+        if (this.#pingAt <= this.#lastFrameAt) {
+          this.#pingAt = mono;
+          ping(this.#socket, this.#onPong);
+        }
+        left = this.#pingAt + Math.min(PONG_WAIT_MS, idleTimeoutMs) - mono;
+        if (left <= 0) return this.#retire('pong-timeout');
+      }
+      if (left <= 0) return this.#retire('idle');
+      this.#armWatchdog(left);
     }, tick);
   }
 

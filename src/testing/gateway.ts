@@ -94,10 +94,15 @@ export interface FakeConnection {
   tcp: Socket;
   openedAt: number;
   closedAt: number | null;
+  /** WebSocket protocol pings received from the client; each is answered with a pong unless silent. */
+  pings: number;
   /** A `disconnect` was sent: the real gateway stops pushing on such a socket. */
   goingAway: boolean;
   goingAwayAt: number | null;
-  /** Silent: nothing is sent on it (a zombie seen from the client). */
+  /**
+   * Silent: nothing is sent on it, not even a pong (a zombie seen from the client, or the
+   * gateway's wedged read loop of the "0723" incident, protocol.md §10.1).
+   */
   silent: boolean;
   subscriptions: unknown;
 }
@@ -189,7 +194,8 @@ export class FakeDingTalkGateway {
     };
     this.clientId = this.options.clientId;
     this.clientSecret = this.options.clientSecret;
-    this.wss = new WebSocketServer({ noServer: true });
+    // pongs by hand (see onUpgrade), so that a silent connection can stop answering pings
+    this.wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.server = createServer((req, res) => {
       // a client that dies mid-request (a test killing it) must not become an unhandled rejection
       this.onHttp(req, res).catch(() => res.destroy());
@@ -318,7 +324,7 @@ export class FakeDingTalkGateway {
     to?.tcp.destroy();
   }
 
-  /** Makes a connection silent: TCP stays up, nothing more is sent on it. */
+  /** Makes a connection silent: TCP stays up, nothing more is sent on it, pings go unanswered. */
   silence(to: FakeConnection | undefined = this.pick()): void {
     if (to) to.silent = true;
   }
@@ -515,7 +521,7 @@ export class FakeDingTalkGateway {
       return refuse(403, 'Forbidden');
     }
     this.wss.handleUpgrade(req, tcp, head, (socket) => {
-      const conn: FakeConnection = { id: this.nextConnectionId++, ticket, socket, tcp, openedAt: Date.now(), closedAt: null, goingAway: false, goingAwayAt: null, silent: false, subscriptions: entry.subscriptions };
+      const conn: FakeConnection = { id: this.nextConnectionId++, ticket, socket, tcp, openedAt: Date.now(), closedAt: null, goingAway: false, goingAwayAt: null, silent: false, pings: 0, subscriptions: entry.subscriptions };
       this.connections.push(conn);
       this.maxLive = Math.max(this.maxLive, this.live().length);
       socket.on('message', (raw) => this.onAck(conn, raw.toString()));
@@ -525,6 +531,12 @@ export class FakeDingTalkGateway {
         this.changed();
       });
       socket.on('error', () => {});
+      // the real gateway answers pings (gorilla's default, protocol.md §10.2)
+      socket.on('ping', (data) => {
+        conn.pings++;
+        if (!conn.silent) socket.pong(data);
+        this.changed();
+      });
       this.emit({ dir: 'socket', connectionId: conn.id, event: 'open' });
       // flush what was queued while nobody was connected
       const queued = this.queue.splice(0);
