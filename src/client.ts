@@ -62,8 +62,9 @@ export interface ClientOptions extends Partial<Settings> {
  * Production defaults, in one place.
  * - `openTimeoutMs` 10 s: the open call is a small POST; py uses 10 s, go 5 s.
  * - `handshakeTimeoutMs` 10 s: a TLS WebSocket handshake well within the ticket's 90 s life.
- * - `idleTimeoutMs` 90 s: above the 60–120 s the Java/Go SDKs allow a silent socket; a
- *   false alarm only costs one make-before-break rotation.
+ * - `idleTimeoutMs` 90 s: above the 60–120 s the Java/Go SDKs allow a silent socket. Where
+ *   the socket can ping (`ws`, Bun) a quiet socket is pinged and kept if the pong comes back
+ *   within 5 s; elsewhere a false alarm costs one make-before-break rotation.
  * - `drainTimeoutMs` 15 s: the server closes a `disconnect`ed socket after ~10 s.
  * - backoff 1 s base, 60 s cap, full jitter; the counter resets after 30 s of stable uptime.
  * - `handlerTimeoutMs` 45 s: how long a handler may hold its concurrency slot; an ack that

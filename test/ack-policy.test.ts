@@ -123,7 +123,7 @@ describe('dedup on messageId and business id', () => {
     c.registerAllEventHandler(async () => {
       runs++;
       await delay(600);
-      return 'SUCCESS';
+      return 'SUCCESS' as const;
     });
     await c.start();
     const first = sendEvent(gw, 'evt-42');
