@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 
 // The byte budget. Size is deterministic, so a test may assert it. If it breaks, find
 // what grew (the failure lists the biggest inputs from esbuild's metafile) rather than
-// raising the numbers.
-const CORE_BUDGET = 8 * 1024;
+// raising the numbers. The core's was 8 KB until production's redelivery model (issue 11)
+// added ack-by-topic, dedup on msgId/eventId, the stale check and the WebSocket ping
+// (~470 B min+gzip after trimming); raised to 9 KB for those, not for anything else.
+const CORE_BUDGET = 9 * 1024;
 const FULL_BUDGET = 16 * 1024;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -50,7 +52,7 @@ async function withinBudget(name: string, size: { gzip: number; min: number; top
 }
 
 describe(`byte budget for a Worker bundle (measured from ${built ? 'dist' : 'src'})`, () => {
-  it('keeps the core entry within 8 KB min+gzip', async () => {
+  it('keeps the core entry within 9 KB min+gzip', async () => {
     const core = await workerBundle(`export * from '${entry.core}';`);
     expect(core.gzip).toBeGreaterThan(1024); // it really bundled the client, not an empty stub
     await withinBudget('The core entry', core, CORE_BUDGET, `export * from './src/index.ts';`);
