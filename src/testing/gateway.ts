@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DeliveryLedger, type PushedFrame, type PushRecord, type RedeliveryModel } from './deliveries.js';
 import { chatbotMessage, eventHeaders, newMessageId, type ChatbotSampleOptions } from './samples.js';
+import { subscribes } from './subscriptions.js';
 
 /**
  * An HTTP request the fake recorded (open calls, webhook replies, OpenAPI calls).
@@ -60,8 +62,10 @@ export type RouteHandler = (req: RecordedRequest) => { status: number; body?: un
 export type OpenFault = { status: number; body?: string } | 'timeout' | 'not-json' | 'no-ticket' | 'reset';
 
 /**
- * What {@link FakeDingTalkGateway.tap} reports: a frame sent to a bot (`out`), an ack
- * received (`in`), an HTTP call answered (`http`), a socket opened or closed (`socket`).
+ * What {@link FakeDingTalkGateway.tap} reports: a frame sent to a bot (`out`; a redelivery
+ * says which push it redelivers and which redelivery it is, 1 for the first), an ack
+ * received (`in`), an HTTP call answered (`http`), a socket opened or closed (`socket`), a
+ * push whose redeliveries ran out (`gave-up`).
  *
  * @example
  * ```ts
@@ -69,10 +73,11 @@ export type OpenFault = { status: number; body?: string } | 'timeout' | 'not-jso
  * ```
  */
 export type WireTap =
-  | { dir: 'out'; connectionId: number; text: string }
+  | { dir: 'out'; connectionId: number; text: string; redelivery?: { of: string; attempt: number } }
   | { dir: 'in'; connectionId: number; ack: RecordedAck }
   | { dir: 'http'; request: RecordedRequest; status: number; body: unknown }
-  | { dir: 'socket'; connectionId: number; event: 'open' | 'close' };
+  | { dir: 'socket'; connectionId: number; event: 'open' | 'close' }
+  | { dir: 'gave-up'; push: PushRecord };
 
 /**
  * A handler that answers a request itself (streaming, HTML): it gets Node's request and response.
@@ -104,15 +109,19 @@ export interface FakeConnection {
    * gateway's wedged read loop of the "0723" incident, protocol.md §10.1).
    */
   silent: boolean;
+  /** The `subscriptions` of the open call that issued its ticket: only those frames are pushed to it. */
   subscriptions: unknown;
 }
 
 /**
- * Options of {@link FakeDingTalkGateway}.
+ * Options of {@link FakeDingTalkGateway}. By default it redelivers like production
+ * (`../shared/protocol.md` §10.1): a frame not acked with success within 2 s is pushed again
+ * under a new messageId, at most 3 times.
  *
  * @example
  * ```ts
- * new FakeDingTalkGateway({ clientId: 'id', clientSecret: 'secret', redeliverAfterMs: 500 });
+ * new FakeDingTalkGateway({ clientId: 'id', clientSecret: 'secret', redeliverAfterMs: 500, maxRedeliveries: 1 });
+ * new FakeDingTalkGateway({ redelivery: 'same-message-id', redeliverAfterMs: 60_000 }); // the fake's older model
  * ```
  */
 export interface FakeGatewayOptions {
@@ -120,26 +129,37 @@ export interface FakeGatewayOptions {
   clientSecret?: string;
   /** Tickets expire after this long (real gateway: 90 s). */
   ticketTtlMs?: number;
-  /** Unacked (or LATER) EVENT/CALLBACK frames are pushed again after this long (real: ~60 s); 0 = never. */
+  /**
+   * How a frame not acked with success is redelivered: `'new-message-id'` (default), as
+   * production does (`SPEC.md` §2.2 of DingTalk-Real-AI/dingtalk-channel-sdk-nodejs), or
+   * `'same-message-id'`, the fake's older model (same messageId, unbounded, a late success
+   * ack still counts), which no DingTalk behaves like.
+   */
+  redelivery?: RedeliveryModel;
+  /**
+   * The ack timeout: how long a delivery waits for its ack before the frame is redelivered
+   * (production: about 2 s, the default; `'same-message-id'` defaults to 60 s); 0 = never redeliver.
+   */
   redeliverAfterMs?: number;
+  /**
+   * Redeliveries of one push at most (default 3 with `'new-message-id'`, unbounded with
+   * `'same-message-id'`). Production's count is undocumented.
+   */
+  maxRedeliveries?: number;
   /** After a `disconnect` the socket is closed this long later (real: ~10 s). */
   disconnectCloseMs?: number;
   /** Send a SYSTEM ping on every connection this often; 0 = never. */
   pingIntervalMs?: number;
 }
 
-interface Pending {
-  frame: { specVersion: string; type: string; headers: Record<string, string>; data: string };
-  sentAt: number;
-  deliveries: number;
-}
-
 /**
  * A fake DingTalk gateway on 127.0.0.1 that speaks the real Stream protocol over real
  * sockets: credential check on open (401 for wrong ones), single-use expiring tickets,
- * SYSTEM ping/disconnect, EVENT and CALLBACK pushes, redelivery of unacked messages, a
- * session webhook, recording of every request and ack, and fault injection (abrupt kills,
- * silence, failing open calls, rejected handshakes).
+ * SYSTEM ping/disconnect, EVENT and CALLBACK pushes only to connections subscribed to them,
+ * redelivery as production does it (after 2 s without a success ack, under a new messageId
+ * with the same `msgId`/`eventId`, at most 3 times; see {@link FakeGatewayOptions}), a
+ * session webhook, recording of every request, ack and delivery ({@link pushes}), and
+ * fault injection (abrupt kills, silence, failing open calls, rejected handshakes).
  *
  * @example
  * ```ts
@@ -154,8 +174,8 @@ export class FakeDingTalkGateway {
   readonly requests: RecordedRequest[] = [];
   readonly acks: RecordedAck[] = [];
   readonly connections: FakeConnection[] = [];
-  /** Frames pushed while no connection was usable; flushed to the next one. */
-  readonly queue: Pending['frame'][] = [];
+  /** Frames pushed while no usable connection subscribed to them; flushed to the next one that does. */
+  readonly queue: PushedFrame[] = [];
   private readonly options: Required<FakeGatewayOptions>;
   private readonly server: Server;
   private readonly wss: WebSocketServer;
@@ -163,7 +183,7 @@ export class FakeDingTalkGateway {
   private readonly routes = new Map<string, RouteHandler>();
   private readonly rawRoutes = new Map<string, RawRouteHandler>();
   private readonly taps = new Set<(e: WireTap) => void>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly ledger: DeliveryLedger;
   private readonly ackWaiters = new Map<string, Array<(ack: RecordedAck) => void>>();
   private readonly changeWaiters = new Set<() => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -176,22 +196,34 @@ export class FakeDingTalkGateway {
   maxConcurrentOpens = 0;
   /** The most sockets that were ever open at once. */
   maxLive = 0;
-  private sweeper: ReturnType<typeof setInterval> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private nextConnectionId = 1;
   private rr = 0;
   private port = 0;
 
   constructor(options: FakeGatewayOptions = {}) {
+    const legacy = options.redelivery === 'same-message-id';
     this.options = {
       clientId: 'ding-test-client-id',
       clientSecret: 'test-client-secret-0123456789',
       ticketTtlMs: 90_000,
-      redeliverAfterMs: 60_000,
+      redelivery: 'new-message-id',
+      redeliverAfterMs: legacy ? 60_000 : 2_000,
+      maxRedeliveries: legacy ? Infinity : 3,
       disconnectCloseMs: 10_000,
       pingIntervalMs: 0,
       ...options,
     };
+    this.ledger = new DeliveryLedger({
+      model: this.options.redelivery,
+      ackTimeoutMs: this.options.redeliverAfterMs,
+      maxRedeliveries: this.options.maxRedeliveries,
+      redeliver: (frame) => this.deliver(frame),
+      gaveUp: (push) => {
+        this.emit({ dir: 'gave-up', push });
+        this.changed();
+      },
+    });
     this.clientId = this.options.clientId;
     this.clientSecret = this.options.clientSecret;
     // pongs by hand (see onUpgrade), so that a silent connection can stop answering pings
@@ -212,9 +244,6 @@ export class FakeDingTalkGateway {
       this.server.listen(port, '127.0.0.1', () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
-    if (this.options.redeliverAfterMs > 0) {
-      this.sweeper = setInterval(() => this.redeliver(), Math.max(20, Math.min(1000, this.options.redeliverAfterMs / 4)));
-    }
     if (this.options.pingIntervalMs > 0) this.pinger = setInterval(() => this.live().forEach((c) => this.ping(c)), this.options.pingIntervalMs);
     return this;
   }
@@ -275,7 +304,7 @@ export class FakeDingTalkGateway {
     this.handshakeStalls = count;
   }
 
-  /** Pushes a CALLBACK; returns its messageId. */
+  /** Pushes a CALLBACK to a connection subscribed to its topic (or `to`); returns its messageId. */
   pushCallback(topic: string, data: unknown, options: { messageId?: string; headers?: Record<string, string>; to?: FakeConnection } = {}): string {
     const messageId = options.messageId ?? newMessageId();
     const headers = { appId: '1305d5f5-0000-484f-0000-97d90000ef67', connectionId: '', contentType: 'application/json', messageId, time: String(Date.now()), topic, ...options.headers };
@@ -283,17 +312,53 @@ export class FakeDingTalkGateway {
     return messageId;
   }
 
-  /** Pushes an EVENT; returns its messageId. */
-  pushEvent(data: unknown, options: { messageId?: string; eventType?: string; to?: FakeConnection } = {}): string {
+  /**
+   * Pushes an EVENT to a connection subscribed to EVENT (or `to`); returns its messageId.
+   * Each push has its own `eventId` unless one is given (to push the same event twice).
+   */
+  pushEvent(data: unknown, options: { messageId?: string; eventType?: string; eventId?: string; to?: FakeConnection } = {}): string {
     const messageId = options.messageId ?? newMessageId();
-    this.push({ specVersion: '1.0', type: 'EVENT', headers: { ...eventHeaders(options.eventType), messageId }, data: JSON.stringify(data) }, options.to);
+    const headers = { ...eventHeaders(options.eventType), ...(options.eventId === undefined ? {} : { eventId: options.eventId }), messageId };
+    this.push({ specVersion: '1.0', type: 'EVENT', headers, data: JSON.stringify(data) }, options.to);
     return messageId;
   }
 
-  /** Pushes a chatbot text message whose session webhook points back at this fake. */
+  /**
+   * Pushes a chatbot text message whose session webhook points back at this fake. Each push
+   * has its own `msgId` unless one is given (to push the same message under two messageIds).
+   */
   pushChatbotMessage(text: string, options: Partial<ChatbotSampleOptions> & { messageId?: string; session?: string } = {}): string {
     const data = chatbotMessage({ ...options, text, sessionWebhook: options.sessionWebhook ?? this.sessionWebhook(options.session) });
     return this.pushCallback('/v1.0/im/bot/messages/get', data, { messageId: options.messageId });
+  }
+
+  /**
+   * Every push so far (EVENTs and CALLBACKs), oldest first, with each delivery's messageId
+   * and time: how a test relates a redelivery to what it redelivers.
+   */
+  get pushes(): readonly PushRecord[] {
+    return this.ledger.pushes;
+  }
+
+  /** The push that `messageId` belongs to: its first delivery's messageId, or any redelivery's. */
+  pushOf(messageId: string): PushRecord | undefined {
+    return this.ledger.get(messageId);
+  }
+
+  /** How many times a business id (`data.msgId` of a chatbot message, `headers.eventId` of an event) went out, over every push of it. */
+  deliveryCount(businessId: string): number {
+    return this.ledger.deliveryCount(businessId);
+  }
+
+  /** Acks received for the push of `messageId`, under any of its messageIds. */
+  acksOf(messageId: string): RecordedAck[] {
+    const ids = new Set(this.ledger.get(messageId)?.deliveries.map((d) => d.messageId) ?? [messageId]);
+    return this.acks.filter((a) => ids.has(a.headers.messageId ?? ''));
+  }
+
+  /** Forgets settled pushes beyond the newest `keep` (for long-running sessions such as the simulator). */
+  forgetPushes(keep: number): void {
+    this.ledger.forget(keep);
   }
 
   /** Sends a raw text frame on a connection (for malformed-frame tests). */
@@ -329,8 +394,15 @@ export class FakeDingTalkGateway {
     if (to) to.silent = true;
   }
 
-  /** Resolves with the ack for `messageId` (the first one received). */
-  waitForAck(messageId: string, timeoutMs = 5000): Promise<RecordedAck> {
+  /**
+   * Resolves with the ack for `messageId` (the first one received); with `anyDelivery`, the
+   * first ack for that push under any of its messageIds (a redelivery's included).
+   */
+  waitForAck(messageId: string, timeoutMs = 5000, options: { anyDelivery?: boolean } = {}): Promise<RecordedAck> {
+    if (options.anyDelivery) {
+      const first = () => this.acksOf(messageId)[0];
+      return this.waitFor(() => first() !== undefined, timeoutMs, `an ack for ${messageId} or a redelivery of it`).then(() => first()!);
+    }
     const found = this.acks.find((a) => a.headers.messageId === messageId);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -362,14 +434,14 @@ export class FakeDingTalkGateway {
     });
   }
 
-  /** Messages pushed but not yet acked with success. */
+  /** Pushes (by their first messageId) not acked with success: still pending, or given up. */
   get unacked(): string[] {
-    return [...this.pending.keys()];
+    return this.ledger.unacked();
   }
 
   /** Stops everything this fake started: sockets, server, timers. */
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
+    this.ledger.close();
     clearInterval(this.pinger);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -388,9 +460,9 @@ export class FakeDingTalkGateway {
     this.timers.add(t);
   }
 
-  private send(to: FakeConnection, text: string): void {
+  private send(to: FakeConnection, text: string, redelivery?: { of: string; attempt: number }): void {
     to.socket.send(text);
-    this.emit({ dir: 'out', connectionId: to.id, text });
+    this.emit(redelivery ? { dir: 'out', connectionId: to.id, text, redelivery } : { dir: 'out', connectionId: to.id, text });
   }
 
   private emit(e: WireTap): void {
@@ -407,38 +479,30 @@ export class FakeDingTalkGateway {
     for (const w of [...this.changeWaiters]) w();
   }
 
-  /** Round-robin over usable connections (open, not going away, not silent). */
-  private pick(): FakeConnection | undefined {
-    const usable = this.connections.filter((c) => c.closedAt === null && !c.goingAway);
+  /** Round-robin over usable connections (open, not going away) subscribed to `frame`, if given. */
+  private pick(frame?: PushedFrame): FakeConnection | undefined {
+    const usable = this.connections.filter((c) => c.closedAt === null && !c.goingAway && (!frame || subscribes(c.subscriptions, frame)));
     if (!usable.length) return undefined;
     return usable[this.rr++ % usable.length];
   }
 
-  private push(frame: Pending['frame'], to?: FakeConnection): void {
-    const id = frame.headers.messageId as string;
-    this.pending.set(id, { frame, sentAt: Date.now(), deliveries: 0 });
+  private push(frame: PushedFrame, to?: FakeConnection): void {
+    this.ledger.open(frame);
     this.deliver(frame, to);
   }
 
-  private deliver(frame: Pending['frame'], to: FakeConnection | undefined = this.pick()): void {
-    const pending = this.pending.get(frame.headers.messageId as string);
-    if (pending) {
-      pending.sentAt = Date.now();
-      pending.deliveries++;
-    }
+  /** Sends `frame` on `to` (an explicit target skips the subscription check), or queues it. */
+  private deliver(frame: PushedFrame, to: FakeConnection | undefined = this.pick(frame)): void {
     if (!to || to.closedAt !== null) {
       this.queue.push(frame);
       return;
     }
+    const messageId = frame.headers.messageId ?? '';
+    this.ledger.sent(messageId, to.id); // its ack timeout starts now
     if (to.silent) return; // swallowed: redelivery will retry it elsewhere
-    this.send(to, JSON.stringify({ ...frame, headers: { ...frame.headers, connectionId: `conn-${to.id}` } }));
-  }
-
-  private redeliver(): void {
-    const cutoff = Date.now() - this.options.redeliverAfterMs;
-    for (const p of this.pending.values()) {
-      if (p.sentAt <= cutoff && !this.queue.includes(p.frame)) this.deliver(p.frame);
-    }
+    const push = this.ledger.get(messageId);
+    const attempt = push ? push.deliveries.length - 1 : 0;
+    this.send(to, JSON.stringify({ ...frame, headers: { ...frame.headers, connectionId: `conn-${to.id}` } }), push && attempt > 0 ? { of: push.messageId, attempt } : undefined);
   }
 
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -538,9 +602,12 @@ export class FakeDingTalkGateway {
         this.changed();
       });
       this.emit({ dir: 'socket', connectionId: conn.id, event: 'open' });
-      // flush what was queued while nobody was connected
+      // flush what was queued while no connection subscribed to it was usable
       const queued = this.queue.splice(0);
-      for (const frame of queued) this.deliver(frame, conn);
+      for (const frame of queued) {
+        if (subscribes(conn.subscriptions, frame)) this.deliver(frame, conn);
+        else this.queue.push(frame);
+      }
       this.changed();
     });
   }
@@ -554,19 +621,10 @@ export class FakeDingTalkGateway {
     }
     const ack: RecordedAck = { connectionId: conn.id, code: parsed.code ?? 0, headers: parsed.headers ?? {}, message: parsed.message ?? '', data: parsed.data ?? '', raw };
     this.acks.push(ack);
-    this.emit({ dir: 'in', connectionId: conn.id, ack });
     const id = ack.headers.messageId;
+    if (id) this.ledger.ack(ack); // before the tap, so listeners see the push settled
+    this.emit({ dir: 'in', connectionId: conn.id, ack });
     if (id) {
-      const pending = this.pending.get(id);
-      if (pending) {
-        let later = false;
-        try {
-          later = (JSON.parse(ack.data) as { status?: string } | null)?.status === 'LATER';
-        } catch {
-          /* not JSON */
-        }
-        if (ack.code === 200 && !later) this.pending.delete(id);
-      }
       const waiters = this.ackWaiters.get(id);
       if (waiters) {
         this.ackWaiters.delete(id);

@@ -11,6 +11,7 @@
  */
 export { FakeDingTalkGateway } from './gateway.js';
 export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, RouteHandler, OpenFault } from './gateway.js';
+export type { Delivery, PushRecord, PushedFrame, RedeliveryModel } from './deliveries.js';
 export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
 export type { ChatbotSampleOptions } from './samples.js';
 export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault } from './openapi.js';

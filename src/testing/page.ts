@@ -135,6 +135,7 @@ body.nowire .wire{display:none}
 .wl time{color:var(--sub)}
 .wd{font-weight:600;border-radius:4px;padding:0 5px;font-size:11px}
 .wd.out{background:#e1eaff;color:var(--blue)}.wd.in{background:#e3f5e1;color:var(--green)}.wd.http{background:#eff0f1;color:#646a73}
+.wd.gateway,.wd.redo{background:#fff3e0;color:#d98300}
 .wk{font-weight:600}
 .wt{overflow:hidden;text-overflow:ellipsis;color:#646a73}
 .wr pre{margin:4px 0 2px;white-space:pre-wrap;word-break:break-all;background:#f7f8fa;border-radius:4px;padding:6px 8px;cursor:text}
@@ -289,7 +290,7 @@ body.nowire .wire{display:none}
       default: return textHtml(m);
     }
   }
-  function ackClass(a) { return a === '200' ? 'ack-ok' : a === 'LATER' ? 'ack-later' : a === 'pending' ? '' : 'ack-bad'; }
+  function ackClass(a) { return a === '200' ? 'ack-ok' : a === 'LATER' ? 'ack-later' : a === 'pending' ? '' : 'ack-bad'; } // '200 (late)' is bad: the gateway had already redelivered
   function msgHtml(m) {
     var a = ' data-id="' + esc(m.id) + '" data-testid="message" data-from="' + esc(m.from) + '" data-kind="' + esc(m.kind) + '"';
     var note = m.note && m.kind !== 'card' ? '<div class="note">' + esc(m.note) + '</div>' : '';
@@ -353,7 +354,7 @@ body.nowire .wire{display:none}
   }
 
   // ── wire ──
-  var DIR = { out: ['out', '⇢ bot'], 'in': ['in', '⇠ ack'], http: ['http', 'HTTP'] };
+  var DIR = { out: ['out', '⇢ bot'], 'in': ['in', '⇠ ack'], http: ['http', 'HTTP'], gateway: ['gateway', 'gateway'] };
   function pretty(t) {
     var s = String(t || ''), i = s.search(/[{[]/);
     if (i < 0) return s;
@@ -365,8 +366,10 @@ body.nowire .wire{display:none}
   }
   function addWire(w) {
     var d = DIR[w.dir] || DIR.http, near = wire.scrollHeight - wire.scrollTop - wire.clientHeight < 60;
-    var row = node('<div class="wr" data-dir="' + esc(w.dir) + '"><div class="wl"><time>' + hms(w.at) + '</time><b class="wd ' + d[0] + '">' + d[1] +
-      '</b><span class="wk">' + esc(w.kind) + '</span><span class="wt">' + esc(String(w.text || '').replace(/\s+/g, ' ')) + '</span></div></div>');
+    // a redelivery carries a new messageId: the badge says which push it repeats
+    var r = w.redelivery, redo = r ? '<b class="wd redo" data-testid="redelivery" title="' + esc('redelivery ' + r.attempt + ' of ' + r.of + ', sent as ' + r.messageId) + '">⟲ redelivery ' + esc(r.attempt) + '</b>' : '';
+    var row = node('<div class="wr" data-dir="' + esc(w.dir) + '"' + (r ? ' data-redelivery-of="' + esc(r.of) + '" data-message-id="' + esc(r.messageId) + '"' : '') + '><div class="wl"><time>' + hms(w.at) + '</time><b class="wd ' + d[0] + '">' + d[1] +
+      '</b>' + redo + '<span class="wk">' + esc(w.kind) + '</span><span class="wt">' + esc(String(w.text || '').replace(/\s+/g, ' ')) + '</span></div></div>');
     row.addEventListener('click', function (e) {
       if (String(window.getSelection() || '') || (e.target.closest && e.target.closest('pre'))) return;
       var pre = row.querySelector('pre');
@@ -467,9 +470,10 @@ body.nowire .wire{display:none}
     if (c) { select(c.getAttribute('data-conv')); input.focus(); }
   });
   function action(id, path, body, done) {
-    byId(id).addEventListener('click', function () { api(path, body).then(function () { toast(done); }, function () { /* toasted */ }); });
+    byId(id).addEventListener('click', function () { api(path, body).then(function (r) { toast(typeof done === 'function' ? done(r) : done); }, function () { /* toasted */ }); });
   }
-  action('fire', '/sim/api/event', { eventType: 'user_add_org' }, 'EVENT user_add_org pushed');
+  // the gateway pushes events only to a bot subscribed to them: say when it kept one queued
+  action('fire', '/sim/api/event', { eventType: 'user_add_org' }, function (r) { return r.queued ? 'EVENT user_add_org queued: no bot subscribed to events' : 'EVENT user_add_org pushed'; });
   action('disc', '/sim/api/disconnect', {}, 'Disconnect frame sent');
   action('kill', '/sim/api/kill', {}, 'Socket killed');
   byId('wiretoggle').addEventListener('click', function () {

@@ -4,6 +4,9 @@
  */
 
 let seq = 0;
+/** Business ids (`msgId`, `eventId`) are unique per sample: a counter, not chance, guarantees it. */
+let businessSeq = 0;
+const uniqueSuffix = () => (++businessSeq).toString(36);
 /**
  * A messageId in the gateway's style (`212ca9d7_974_1898c159aa6_1783b`).
  *
@@ -39,7 +42,8 @@ export interface ChatbotSampleOptions {
 }
 
 /**
- * The `data` of a chatbot message (`/v1.0/im/bot/messages/get`), as a plain object.
+ * The `data` of a chatbot message (`/v1.0/im/bot/messages/get`), as a plain object. Its
+ * `msgId` (the business id a redelivery keeps) is unique per call unless `msgId` is given.
  *
  * @example
  * ```ts
@@ -55,7 +59,7 @@ export function chatbotMessage(o: ChatbotSampleOptions): Record<string, unknown>
     atUsers: [{ dingtalkId: '$:LWCP_v1:$4TgHFUDZ8Qi8qr3' }],
     chatbotCorpId: 'ding9f50b15bccd16741',
     chatbotUserId: '$:LWCP_v1:$x3vTgHFUDZ8Qi8qr3',
-    msgId: o.msgId ?? `msg${Math.random().toString(36).slice(2, 14)}==`,
+    msgId: o.msgId ?? `msg${Math.random().toString(36).slice(2, 10)}${uniqueSuffix()}==`,
     senderNick: o.senderNick ?? '用户',
     isAdmin: true,
     senderStaffId: o.senderStaffId ?? '1665012345698',
@@ -74,7 +78,8 @@ export function chatbotMessage(o: ChatbotSampleOptions): Record<string, unknown>
 }
 
 /**
- * Headers of an EVENT frame such as `user_add_org`.
+ * Headers of an EVENT frame such as `user_add_org`, with an `eventId` (the business id a
+ * redelivery keeps) unique per call.
  *
  * @example
  * ```ts
@@ -88,7 +93,7 @@ export function eventHeaders(eventType = 'user_add_org'): Record<string, string>
     contentType: 'application/json',
     time: String(now),
     eventType,
-    eventId: Math.random().toString(16).slice(2, 18),
+    eventId: `${Math.random().toString(16).slice(2, 14)}${uniqueSuffix()}`,
     eventCorpId: 'ding9f50b15bccd16741',
     eventBornTime: String(now - 50),
     eventUnifiedAppId: 'bbb381b6-f01a-4b1c-9f2d-58daac000000',

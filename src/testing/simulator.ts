@@ -98,9 +98,12 @@ export interface SimulatorOptions extends FakeGatewayOptions {
 interface WireEntry {
   id: number;
   at: number;
-  dir: 'out' | 'in' | 'http';
+  /** `gateway`: something the gateway decided on its own (it gave up redelivering). */
+  dir: 'out' | 'in' | 'http' | 'gateway';
   kind: string;
   text: string;
+  /** A frame the gateway sent again: its new messageId, the push's first messageId, which redelivery. */
+  redelivery?: { messageId: string; of: string; attempt: number };
 }
 
 /** What updates a card: the body of `PUT /v1.0/card/instances`, or the answer to a button press. */
@@ -185,7 +188,10 @@ export class DingTalkSimulator {
     this.gateway.serve('GET', '/sim/events', (req, res) => this.openStream(req, res));
     this.api('/sim/api/send', (b) => ({ message: this.send(String(b.text ?? ''), { conversation: b.conversation === 'group' ? 'group' : 'single' }) }));
     this.api('/sim/api/card', (b) => (this.pressCardButton(String(b.messageId), String(b.buttonId)), { ok: true }));
-    this.api('/sim/api/event', (b) => ({ messageId: this.fireEvent(typeof b.eventType === 'string' && b.eventType ? b.eventType : 'user_add_org') }));
+    this.api('/sim/api/event', (b) => {
+      const messageId = this.fireEvent(typeof b.eventType === 'string' && b.eventType ? b.eventType : 'user_add_org');
+      return { messageId, queued: this.queued(messageId) };
+    });
     this.api('/sim/api/disconnect', () => (this.gateway.disconnect(this.connected()), this.notice('SYSTEM disconnect sent: the gateway closes that socket in 10 s')));
     this.api('/sim/api/kill', () => (this.gateway.kill(this.connected()), this.notice('socket killed (TCP reset, no close frame)')));
     this.gateway.tap((e) => this.onWire(e));
@@ -293,8 +299,14 @@ export class DingTalkSimulator {
   /** Pushes an EVENT (default `user_add_org`) and returns its messageId. */
   fireEvent(eventType = 'user_add_org'): string {
     const id = this.gateway.pushEvent({ eventType, userId: [MEMBERS[0]!.staffId], timeStamp: Date.now() }, { eventType });
-    this.notice(`EVENT ${eventType} pushed (${id})`);
+    const queued = this.queued(id);
+    this.notice(queued ? `EVENT ${eventType} queued (${id}): no connected bot subscribed to events` : `EVENT ${eventType} pushed (${id})`);
     return id;
+  }
+
+  /** No connection subscribed to it was there: the gateway holds it for the next one that is. */
+  private queued(messageId: string): boolean {
+    return this.gateway.pushOf(messageId)?.deliveries[0]?.sentAt === null;
   }
 
   /** Resolves with the first message (already there or still to come) that `predicate` accepts. */
@@ -412,12 +424,22 @@ export class DingTalkSimulator {
     }
     if (e.dir === 'out') {
       const frame = safeJson(e.text) as { type?: string; headers?: Record<string, string> } | undefined;
-      this.log('out', `${frame?.type ?? 'frame'} ${frame?.headers?.topic ?? ''} → conn ${e.connectionId}`, e.text);
+      const kind = `${frame?.type ?? 'frame'} ${frame?.headers?.topic ?? ''} → conn ${e.connectionId}`;
+      if (!e.redelivery) return void this.log('out', kind, e.text);
+      const redelivery = { messageId: frame?.headers?.messageId ?? '', ...e.redelivery };
+      this.log('out', `REDELIVERY ${redelivery.attempt} of ${redelivery.of} as ${redelivery.messageId}: ${kind}`, e.text, redelivery);
+      this.onRedelivery(redelivery);
       return;
     }
     if (e.dir === 'in') {
       this.log('in', `ack ${e.ack.code} ← conn ${e.connectionId}`, e.ack.raw);
       this.onAck(e.ack.headers.messageId ?? '', e.ack.code, e.ack.data);
+      return;
+    }
+    if (e.dir === 'gave-up') {
+      const text = `the gateway gave up on ${e.push.messageId} after ${e.push.deliveries.length} deliveries without a success ack`;
+      this.log('gateway', `gave up on ${e.push.messageId}`, text);
+      this.onGaveUp(e.push.messageId, text);
       return;
     }
     const { request, status } = e;
@@ -432,8 +454,8 @@ export class DingTalkSimulator {
     }
   }
 
-  private log(dir: WireEntry['dir'], kind: string, text: string): void {
-    const entry: WireEntry = { id: this.nextWire++, at: Date.now(), dir, kind, text: text.length > 4000 ? `${text.slice(0, 4000)}…` : text };
+  private log(dir: WireEntry['dir'], kind: string, text: string, redelivery?: WireEntry['redelivery']): void {
+    const entry: WireEntry = { id: this.nextWire++, at: Date.now(), dir, kind, text: text.length > 4000 ? `${text.slice(0, 4000)}…` : text, ...(redelivery ? { redelivery } : {}) };
     this.wire.push(entry);
     if (this.wire.length > this.historyLimit) this.wire.splice(0, this.wire.length - this.historyLimit);
     this.broadcast({ type: 'wire', entry });
@@ -443,22 +465,47 @@ export class DingTalkSimulator {
     const { requests, acks } = this.gateway;
     if (requests.length > this.historyLimit * 2) requests.splice(0, requests.length - this.historyLimit);
     if (acks.length > this.historyLimit * 2) acks.splice(0, acks.length - this.historyLimit);
+    if (this.gateway.pushes.length > this.historyLimit * 2) this.gateway.forgetPushes(this.historyLimit);
   }
 
+  /** Acks arrive under the messageId of any delivery; the simulator knows pushes by their first one. */
   private onAck(messageId: string, code: number, data: string): void {
-    const pending = this.pendingAcks.get(messageId);
+    const push = this.gateway.pushOf(messageId);
+    const original = push?.messageId ?? messageId;
+    const pending = this.pendingAcks.get(original);
     if (!pending) return;
     const parsed = safeJson(data) as { status?: string; response?: unknown } | undefined;
     const later = parsed?.status === 'LATER';
-    if (code === 200 && !later) this.pendingAcks.delete(messageId);
+    if (push?.state !== 'pending') this.pendingAcks.delete(original);
     if (pending.card) {
       this.applyCardUpdate(pending.card, parsed?.response as CardUpdate | null | undefined);
       pending.card.failure = code === 200 ? undefined : `the bot answered the button with ${code}`;
       this.drawCard(pending.card);
       return;
     }
-    pending.message.ack = later ? 'LATER' : String(code);
+    // production ignores an ack that comes after its 2 s: the frame was already sent again
+    const late = push?.deliveries.some((d) => d.messageId === messageId && d.late) ? ' (late)' : '';
+    pending.message.ack = `${later ? 'LATER' : String(code)}${late}`;
     this.update(pending.message);
+  }
+
+  private onRedelivery(redelivery: NonNullable<WireEntry['redelivery']>): void {
+    const pending = this.pendingAcks.get(redelivery.of);
+    if (!pending || pending.card) return;
+    pending.message.note = `redelivered by the gateway as ${redelivery.messageId} (redelivery ${redelivery.attempt})`;
+    this.update(pending.message);
+  }
+
+  private onGaveUp(messageId: string, text: string): void {
+    const pending = this.pendingAcks.get(messageId);
+    this.pendingAcks.delete(messageId);
+    if (!pending) return;
+    if (!pending.card) {
+      pending.message.note = text;
+      return this.update(pending.message);
+    }
+    pending.card.failure = `${pending.card.failure ?? 'the button got no answer'}; ${text}`;
+    this.drawCard(pending.card);
   }
 
   /** Draws what the bot's successful HTTP call did: a reply, a robot message, a card change. */

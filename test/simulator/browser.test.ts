@@ -125,9 +125,9 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
       await page.getByTestId('send').click();
       await page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'A: 20' }).first().waitFor({ timeout: 10_000 });
 
-      // fire an EVENT: it goes out on the wire and the bot acks it (404: the calculator has no event handler)
+      // fire an EVENT: the calculator did not subscribe to events, so the gateway keeps it queued and says so
       await page.getByTestId('fire-event').click();
-      await expect.poll(() => page.getByTestId('wire').textContent(), POLL).toContain('ack 404');
+      await expect.poll(() => page.locator('.toast').allTextContents(), POLL).toContain('EVENT user_add_org queued: no bot subscribed to events');
 
       // kill the socket: the bot reconnects by itself and still answers
       await page.getByTestId('conv-single').click();

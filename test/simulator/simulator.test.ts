@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { version } from '../../package.json';
 import { DingTalkStreamClient } from '../../adapters/node.js';
 import { AIStreamingCard, DingTalkOpenApi, cardCallbackResponse, registerCardCallbackHandler, registerChatbotHandler, robotMessage } from '../../src/chatbot/index.js';
-import { DingTalkSimulator, SIMULATOR_APPROVAL_TEMPLATE, type SimMessage } from '../../src/testing/index.js';
+import { DingTalkSimulator, SIMULATOR_APPROVAL_TEMPLATE, type SimMessage, type SimulatorOptions } from '../../src/testing/index.js';
+import { ROBOT, rawBot } from '../helpers/raw-bot.js';
 
 const run = promisify(execFile);
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -19,8 +20,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(register: (client: DingTalkStreamClient, api: DingTalkOpenApi) => void) {
-  const sim = await DingTalkSimulator.start({ botName: 'TestBot' });
+async function setup(register: (client: DingTalkStreamClient, api: DingTalkOpenApi) => void, options: SimulatorOptions = {}) {
+  const sim = await DingTalkSimulator.start({ botName: 'TestBot', ...options });
   const client = new DingTalkStreamClient({ ...sim.clientOptions(), logger: null });
   const api = new DingTalkOpenApi(client, { oapiHost: sim.gateway.openApiHost });
   register(client, api);
@@ -142,6 +143,53 @@ describe('DingTalkSimulator', () => {
     expect(text).not.toContain(sim.gateway.clientSecret);
     for (const c of sim.gateway.connections) expect(text).not.toContain(c.ticket);
     for (const token of sim.openApi.tokens) expect(text).not.toContain(token);
+  });
+
+  it('redelivers an unacked message like production and marks each redelivery on the wire with its new messageId', async () => {
+    const sim = await DingTalkSimulator.start({ botName: 'TestBot' }); // production defaults: 2 s, new messageId
+    cleanups.push(() => sim.close());
+    const bot = await rawBot(sim.gateway.openApiHost, sim.clientOptions(), [ROBOT]); // never acks
+    const message = sim.send('are you there?');
+    const events = await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.some((x) => x.type === 'wire' && x.entry.redelivery));
+    const original = sim.gateway.pushes[0]!.messageId;
+    const redelivered = events.find((x) => x.type === 'wire' && x.entry.redelivery).entry;
+    const [first, again] = bot.pushes();
+    expect(redelivered.redelivery).toEqual({ messageId: again!.headers.messageId, of: original, attempt: 1 });
+    expect(redelivered.redelivery.messageId).not.toBe(original);
+    expect(redelivered.kind).toContain(`REDELIVERY 1 of ${original} as ${again!.headers.messageId}`);
+    expect(again!.data.msgId).toBe(first!.data.msgId);
+    expect(message.note).toContain(again!.headers.messageId);
+    bot.ack(again!);
+    await sim.waitForMessage((m) => m.id === message.id && m.ack === '200');
+  });
+
+  it('redelivers a card callback the bot answered with 500 a bounded number of times, then shows that the gateway gave up', async () => {
+    let runs = 0;
+    const { sim } = await setup((client, api) => {
+      registerChatbotHandler(client, (message) => api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Ship it?' } }).then(() => undefined));
+      registerCardCallbackHandler(client, () => {
+        runs++;
+        throw new Error('handler bug');
+      });
+    }, { redeliverAfterMs: 100 });
+    const card = await sim.chat('ship');
+    const id = sim.pressCardButton(card.id, '0');
+    await sim.waitForMessage((m) => m.id === card.id && /gave up/.test(m.note ?? ''));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toBe(4); // 1 + maxRedeliveries (3), not every 60 s forever
+    expect(sim.gateway.acksOf(id).map((a) => a.code)).toEqual([500, 500, 500, 500]);
+    const events = await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.length >= 1);
+    const wire = events[0].state.wire as Array<{ dir: string; kind: string; redelivery?: { attempt: number; of: string } }>;
+    expect(wire.filter((w) => w.redelivery).map((w) => [w.redelivery!.attempt, w.redelivery!.of])).toEqual([[1, id], [2, id], [3, id]]);
+    expect(wire.some((w) => w.dir === 'gateway' && w.kind === `gave up on ${id}`)).toBe(true);
+  });
+
+  it('does not push events to a bot that subscribed only to chatbot messages', async () => {
+    const { sim } = await setup((client) => registerChatbotHandler(client, () => undefined));
+    const id = sim.fireEvent('user_add_org');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sim.gateway.pushOf(id)!.deliveries[0]!.sentAt).toBeNull();
+    expect(sim.messages.at(-1)!.text).toContain('no connected bot subscribed to events');
   });
 
   it('refuses page calls a foreign site could make: cross-origin, non-JSON, or a rebound Host', async () => {
