@@ -3,7 +3,8 @@
 // a bounded number of times, and frames go only to connections subscribed to them. A bare
 // `ws` bot shows exactly what is on the wire.
 import { describe, expect, it } from 'vitest';
-import type { WireTap } from '../src/testing/index.js';
+import { DingTalkOpenApi } from '../src/chatbot/index.js';
+import { installFakeOpenApi, type WireTap } from '../src/testing/index.js';
 import { client, delay, gateway } from './helpers/setup.js';
 import { EVENTS, ROBOT, rawBot } from './helpers/raw-bot.js';
 
@@ -184,5 +185,42 @@ describe('FakeDingTalkGateway routing by subscription', () => {
     await delay(200);
     expect(gw.pushOf(id)!.deliveries[0]!.sentAt).toBeNull();
     expect(gw.acks).toHaveLength(0);
+  });
+});
+
+describe('fake OpenAPI', () => {
+  async function setup() {
+    const gw = await gateway();
+    const fake = installFakeOpenApi(gw);
+    const api = new DingTalkOpenApi(client(gw), { oapiHost: gw.openApiHost });
+    return { gw, fake, api };
+  }
+
+  it('serves the link that messageFiles/download hands out', async () => {
+    const { fake, api } = await setup();
+    const generated = await fetch(await api.messageFileDownloadUrl('dc 1/x'));
+    expect(generated.status).toBe(200);
+    expect(generated.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await generated.text()).toContain('dc 1/x');
+    const pdf = new TextEncoder().encode('%PDF-1.7 fake');
+    fake.files.set('dc-pdf', { body: pdf, contentType: 'application/pdf' });
+    const res = await fetch(await api.messageFileDownloadUrl('dc-pdf'));
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(pdf);
+  });
+
+  it('accepts and records the Python SDK\'s set_off_duty_prompt call, with the token checked', async () => {
+    const { gw, fake, api } = await setup();
+    const path = '/v1.0/innerApi/robot/stream/away/template/update';
+    const body = { robotCode: gw.clientId, cardTemplateId: 'StandardCard', cardData: JSON.stringify({ config: { autoLayout: true }, contents: [] }) };
+    const post = (token: string, payload: unknown) =>
+      fetch(`${gw.openApiHost}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token }, body: JSON.stringify(payload) });
+    expect((await post('not-a-token', body)).status).toBe(401);
+    const token = await api.accessToken();
+    expect((await post(token, { robotCode: gw.clientId })).status).toBe(400);
+    const ok = await post(token, body);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ success: true });
+    expect(fake.calls(path, 'POST').at(-1)!.body).toEqual(body);
   });
 });

@@ -49,7 +49,21 @@ export interface RecordedAck {
  * gateway.route('POST', '/v1.0/custom', () => ({ status: 200, body: { ok: true } }));
  * ```
  */
-export type RouteHandler = (req: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string> } | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+export type RouteHandler = (req: RecordedRequest) => RouteAnswer | Promise<RouteAnswer>;
+
+/**
+ * A route's answer: `body` is sent as JSON, a string as is, bytes as bytes.
+ *
+ * @example
+ * ```ts
+ * const answer: RouteAnswer = { status: 200, body: new Uint8Array([1, 2]), headers: { 'content-type': 'application/octet-stream' } };
+ * ```
+ */
+export interface RouteAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 /**
  * A fault to inject into the open-connection endpoint.
@@ -268,7 +282,7 @@ export class FakeDingTalkGateway {
     return this.requests.filter((r) => r.path === '/v1.0/gateway/connections/open');
   }
 
-  /** Registers (or replaces) an HTTP route. */
+  /** Registers (or replaces) an HTTP route; a path ending in `/*` matches every path below it. */
   route(method: string, path: string, handler: RouteHandler): void {
     this.routes.set(`${method.toUpperCase()} ${path}`, handler);
   }
@@ -529,7 +543,7 @@ export class FakeDingTalkGateway {
       res.once('close', () => this.opensInFlight--);
     }
     this.changed();
-    const handler = this.routes.get(`${recorded.method} ${recorded.path}`);
+    const handler = this.routes.get(`${recorded.method} ${recorded.path}`) ?? this.prefixRoute(recorded.method, recorded.path);
     if (!handler) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'NotFound', message: `no route ${recorded.method} ${recorded.path}` }));
       return;
@@ -537,12 +551,23 @@ export class FakeDingTalkGateway {
     try {
       const out = await handler(recorded);
       if (out.status === -1) return; // the handler took over (timeout / reset faults)
-      const text = typeof out.body === 'string' ? out.body : out.body === undefined ? '' : JSON.stringify(out.body);
+      const text = typeof out.body === 'string' || out.body instanceof Uint8Array ? out.body : out.body === undefined ? '' : JSON.stringify(out.body);
       res.writeHead(out.status, { 'content-type': 'application/json;charset=utf-8', ...out.headers }).end(text);
       this.emit({ dir: 'http', request: recorded, status: out.status, body: out.body });
     } catch (err) {
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'InternalError', message: String(err) }));
     }
+  }
+
+  /** The handler of the longest `/*` route that `path` falls under. */
+  private prefixRoute(method: string, path: string): RouteHandler | undefined {
+    let best: { length: number; handler: RouteHandler } | undefined;
+    for (const [key, handler] of this.routes) {
+      if (!key.endsWith('/*') || !key.startsWith(`${method} `)) continue;
+      const prefix = key.slice(method.length + 1, -1);
+      if (path.startsWith(prefix) && (!best || prefix.length > best.length)) best = { length: prefix.length, handler };
+    }
+    return best?.handler;
   }
 
   private onOpen(req: RecordedRequest): ReturnType<RouteHandler> {

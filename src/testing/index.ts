@@ -10,11 +10,11 @@
  * @module
  */
 export { FakeDingTalkGateway } from './gateway.js';
-export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, RouteHandler, OpenFault } from './gateway.js';
+export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, RouteHandler, RouteAnswer, OpenFault } from './gateway.js';
 export type { Delivery, PushRecord, PushedFrame, RedeliveryModel } from './deliveries.js';
 export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
 export type { ChatbotSampleOptions } from './samples.js';
-export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault } from './openapi.js';
+export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault, type FakeFile } from './openapi.js';
 export { DingTalkSimulator, SimulatorError, SIMULATOR_APPROVAL_TEMPLATE } from './simulator.js';
 export type { SimMessage, SimConversationId, SimCardTemplate, SimulatorOptions } from './simulator.js';
 export type { WireTap, RawRouteHandler } from './gateway.js';

@@ -50,19 +50,39 @@ export interface FakeOpenApi {
   calls(path: string, method?: string): RecordedRequest[];
   /** Media uploads received, with their multipart fields. */
   readonly uploads: Array<{ type: string | null; filename: string | undefined; size: number; text: string }>;
+  /**
+   * Files the download link of `messageFiles/download` serves, by `downloadCode`; a code not
+   * here gets a small generated text file. Set one to test a bot that reads a user's file.
+   */
+  readonly files: Map<string, FakeFile>;
   /** Every token issued so far becomes invalid (as if expired or revoked). */
   revokeTokens(): void;
   /** The next `count` calls to `path` fail with `fault`. */
   failNext(path: string, fault?: OpenApiFault, count?: number): void;
 }
 
+/**
+ * A file the fake serves at the link `messageFiles/download` hands out.
+ *
+ * @example
+ * ```ts
+ * fake.files.set('dc-1', { body: new TextEncoder().encode('%PDF-1.7'), contentType: 'application/pdf' });
+ * ```
+ */
+export interface FakeFile {
+  body: Uint8Array;
+  contentType: string;
+}
+
 const ERROR_ID = () => newMessageId().replace(/_/g, '-');
+const FILES = '/files/';
 
 /**
  * Adds a fake DingTalk OpenAPI to a {@link FakeDingTalkGateway}: access tokens (with
  * `expireIn`, 401 for revoked ones), robot 1:1 and group messages, legacy interactive
  * cards, card instances (create, deliver, createAndDeliver, update), card streaming,
- * robot message file download and the legacy `media/upload`. Each endpoint checks the
+ * robot message file download (and the link it hands out), the Python SDK's off-duty prompt
+ * (`set_off_duty_prompt`) and the legacy `media/upload`. Each endpoint checks the
  * token (`x-acs-dingtalk-access-token`, or `?access_token=` for legacy ones) and the
  * required body fields, answering DingTalk-shaped errors otherwise. A `DingTalkOpenApi` whose
  * `openApiHost` is the gateway's uses it for the legacy (`oapiHost`) endpoints too.
@@ -82,6 +102,7 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   const faults = new Map<string, OpenApiFault[]>();
   const tokens: string[] = [];
   const uploads: FakeOpenApi['uploads'] = [];
+  const files = new Map<string, FakeFile>();
   const error = (status: number, code: string, message: string) => ({ status, body: { code, message, requestid: ERROR_ID() } });
 
   const tokenOk = (token: string | undefined) => token !== undefined && (valid.get(token) ?? 0) > Date.now();
@@ -125,7 +146,15 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   api('POST', '/v1.0/card/instances/createAndDeliver', ['cardTemplateId', 'outTrackId', 'cardData', 'openSpaceId'], (b) => ({ success: true, result: { outTrackId: b.outTrackId, deliverResults: [{ success: true }] } }));
   api('PUT', '/v1.0/card/instances', ['outTrackId'], () => ok);
   api('PUT', '/v1.0/card/streaming', ['outTrackId', 'guid', 'key'], () => ok);
-  api('POST', '/v1.0/robot/messageFiles/download', ['robotCode', 'downloadCode'], (b) => ({ downloadUrl: `${gateway.openApiHost}/files/${encodeURIComponent(String(b.downloadCode))}` }));
+  api('POST', '/v1.0/robot/messageFiles/download', ['robotCode', 'downloadCode'], (b) => ({ downloadUrl: `${gateway.openApiHost}${FILES}${encodeURIComponent(String(b.downloadCode))}` }));
+  // the real link is a pre-signed storage URL: no token, just the bytes
+  gateway.route('GET', `${FILES}*`, (req) => {
+    const code = decodeURIComponent(req.path.slice(FILES.length));
+    const file = files.get(code) ?? { body: new TextEncoder().encode(`file ${code} from the fake DingTalk\n`), contentType: 'text/plain; charset=utf-8' };
+    return { status: 200, body: file.body, headers: { 'content-type': file.contentType, 'content-length': String(file.body.byteLength) } };
+  });
+  // python SDK `ChatbotHandler.set_off_duty_prompt`: { robotCode, cardTemplateId: 'StandardCard', cardData: '<JSON>' }
+  api('POST', '/v1.0/innerApi/robot/stream/away/template/update', ['robotCode', 'cardTemplateId', 'cardData'], () => ok);
   api('POST', '/media/upload', [], async (_b, req) => {
     const form = await new Response(req.rawBody, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
     const media = form.get('media');
@@ -138,6 +167,7 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   return {
     tokens,
     uploads,
+    files,
     get tokenRequests() {
       return gateway.requests.filter((r) => r.path === '/v1.0/oauth2/accessToken');
     },
