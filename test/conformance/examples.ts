@@ -29,7 +29,8 @@ export function exampleSuite(runtime: string, launch: (env: BotEnv) => Promise<R
       cleanups.push(() => bot.stop());
       const id = gw.pushChatbotMessage('hello', { session: `example-${runtime}` });
       const ack = await gw.waitForAck(id, 10_000);
-      expect(ack.code, bot.output()).toBe(200);
+      expect(ack.code, bot.output()).toBe(200); // on receipt, before the reply
+      await gw.waitFor(() => gw.webhookCalls.length === 1, 10_000, 'the reply');
       expect(gw.webhookCalls.map((r) => r.body)).toEqual([{ msgtype: 'text', text: { content: 'You said: hello' } }]);
       expect(gw.webhookCalls[0]!.query.session).toBe(`example-${runtime}`);
       await bot.stop();
