@@ -4,6 +4,9 @@
  * runtime-specific `launch`; everything is asserted on the wire of a FakeDingTalkGateway:
  * the open call it received, the acks, the session-webhook replies, the connections.
  *
+ * The gateway redelivers like production, the fake's default (protocol.md §10.1: about 2 s
+ * for an ack, then the frame again under a new messageId with the same msgId/eventId).
+ *
  * One gateway and one bot per runtime (runtime start-up is the slow part), so every test
  * uses its own messageIds and texts and waits for the state it needs; the tests that break
  * connections run last.
@@ -49,8 +52,8 @@ export function conformanceSuite(runtime: string, launch: (env: BotEnv) => Promi
     const said = () => `\n--- ${runtime} bot output ---\n${bot?.output() ?? '(not started)'}`;
 
     beforeAll(async () => {
-      // short redelivery and drain windows so the reconnect tests take well under a second
-      gw = await new FakeDingTalkGateway({ redeliverAfterMs: 300, disconnectCloseMs: 500 }).listen();
+      // production redelivery (the defaults); a short drain window keeps the disconnect test fast
+      gw = await new FakeDingTalkGateway({ disconnectCloseMs: 500 }).listen();
       bot = await launch({ openApiHost: gw.openApiHost, clientId: gw.clientId, clientSecret: gw.clientSecret });
       options.onReady?.(bot);
       await gw.waitFor(() => gw.live().length === 1, WAIT_MS, 'the bot to connect');
@@ -127,7 +130,7 @@ export function conformanceSuite(runtime: string, launch: (env: BotEnv) => Promi
       expect(JSON.parse(ack.data)).toEqual({ response: { echo: data } });
     });
 
-    it("posts the chatbot's reply to the message's session webhook, then acks", async () => {
+    it("acks a chatbot message with a null response and posts the handler's reply to its session webhook", async () => {
       await settled();
       const text = `hello from ${runtime}`;
       const id = gw.pushChatbotMessage(text, { session: `chat-${runtime}` });
