@@ -7,7 +7,9 @@
 /**
  * Builds a client with short test timings and the conformance handlers:
  * - chatbot messages (TOPIC_ROBOT): reply `echo: <text>` to the message's session webhook
- *   with the client's own `platform.fetch`, ack with a null response;
+ *   with the client's own `platform.fetch`; a text `slow:<ms> <text>` waits `<ms>` first,
+ *   like an LLM bot. Registered with the core API and no `ack` option: the ack on receipt
+ *   (a null response) must come from the topic's default;
  * - cards (TOPIC_CARD): ack with `{ echo: data }`;
  * - every event: SUCCESS.
  *
@@ -34,7 +36,13 @@ export function createConformanceBot(sdk, env, options = {}) {
 
   client.registerCallbackHandler(TOPIC_ROBOT, async (message) => {
     const data = message.data;
-    const text = String(data?.text?.content ?? '').trim();
+    let text = String(data?.text?.content ?? '').trim();
+    const slow = /^slow:(\d+) /.exec(text);
+    if (slow) {
+      // an LLM's think time; the test makes it outlast the gateway's ~2 s ack timeout
+      await new Promise((resolve) => setTimeout(resolve, Number(slow[1])));
+      text = text.slice(slow[0].length);
+    }
     const res = await client.platform.fetch(data.sessionWebhook, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

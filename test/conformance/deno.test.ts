@@ -5,13 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { exampleSuite } from './examples.js';
 import { conformanceSuite } from './suite.js';
 import { DENO_RUN_FLAGS, HERE, ROOT, denoBinary, denoEnv, launchProcess } from './launch.js';
-import { recordTiming } from './timings.js';
 
 // Deno, importing the package by its bare name: Deno reads the repo's package.json and
 // node_modules and picks the `deno` condition.
 conformanceSuite('deno', (env) => launchProcess('deno', { command: denoBinary(), args: [...DENO_RUN_FLAGS, join(HERE, 'run-deno-bare.mjs')], env: denoEnv() }, env), {
   platform: 'deno',
-  onReady: (bot) => recordTiming('deno', bot),
+  timingsAs: 'deno',
 });
 
 /**
@@ -42,7 +41,7 @@ conformanceSuite(
     installLocalBuild();
     return launchProcess('deno npm:', { command: denoBinary(), args: [...DENO_RUN_FLAGS, 'run.mjs'], cwd: join(HERE, 'deno-npm'), env: denoEnv() }, env);
   },
-  { platform: 'deno', onReady: (bot) => recordTiming('deno-npm', bot) },
+  { platform: 'deno', timingsAs: 'deno-npm' },
 );
 
 // The quick start of the README, with the least permissions it documents.
