@@ -6,10 +6,14 @@ import type { Outcome } from '../protocol/acks.js';
  * - `headers.messageId`: the same delivery seen twice;
  * - the business id, the one thing a redelivery keeps: `data.msgId` of a chatbot message
  *   (key `msg:<msgId>`) and `headers.eventId` of an event (key `evt:<eventId>`).
- * Card callbacks and graph API calls carry no business id (their payloads hold the card's
- * `outTrackId`, the user and the button's params, the same for every press); while one is in
- * flight, a frame of the same topic with byte-identical `data` counts as its redelivery
- * (key `raw:<topic> <data>`), a key dropped as soon as the handler answers.
+ * Card callbacks and graph API calls carry no business id: a card callback holds the card's
+ * `outTrackId`, the user and the button's params, and nothing that differs from one press to
+ * the next; a graph call holds the request line, headers and body. So for them the whole
+ * payload is the key (`raw:<topic> <data>`): a frame of the same topic with byte-identical
+ * `data` counts as a redelivery, which makes a lost ack (a socket that died before it got
+ * through) harmless, and answers a double click once. The same press repeated on purpose
+ * within the window gets the stored answer too; a card that must act on every press puts
+ * something that changes into its button's params.
  *
  * The guarantee: for as long as a key is remembered, at least `ttlMs` (default 10 min) unless
  * more than `maxEntries` (default 10 000) keys pass through first, the handler runs once per

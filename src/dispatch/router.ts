@@ -317,10 +317,10 @@ export class Router {
     this.#finish(target, messageId, key, result, remember);
   }
 
-  /** Records the outcome under both keys (a `raw:` key only while in flight) and acks it. */
+  /** Records the outcome under both keys and acks it. */
   #finish(target: AckTarget | undefined, messageId: string, key: string | undefined, result: Outcome | undefined, remember: boolean): void {
     this.#dedup.finish(messageId, result, remember);
-    if (key) this.#dedup.finish(key, result, remember && key[0] !== 'r');
+    if (key) this.#dedup.finish(key, result, remember);
     if (target && result !== undefined) this.#send(target, messageId, result);
   }
 

@@ -30,13 +30,13 @@ describe('reliability: gateway faults', () => {
       const c = client(gw, { openTimeoutMs: fault === 'timeout' ? 300 : 5_000 }); // a short timeout only where it is the fault
       c.addEventListener('error', (e) => errors.push((e as CustomEvent).detail));
       watch(gw, c.log, errors);
-      const tally = new Tally();
+      const tally = new Tally(gw);
       c.registerCallbackHandler(TOPIC_ROBOT, tally.handler);
       await c.start();
       tally.sent.push(gw.pushChatbotMessage('after recovery'));
       await gw.waitFor(() => gw.unacked.length === 0, 3_000, 'the message after recovery');
       const delays = retryDelays(c.log.lines);
-      record({ scenario: `4. open endpoint: ${name} ×5`, sent: 1, lost: tally.lost(gw), duplicates: tally.duplicates, peakConnections: gw.maxLive, notes: `retry delays ${delays.join(', ')} ms (test base 20 ms, cap 200 ms); max concurrent open calls ${gw.maxConcurrentOpens}` });
+      record({ scenario: `4. open endpoint: ${name} ×5`, sent: 1, lost: tally.lost(), duplicates: tally.duplicates, peakConnections: gw.maxLive, notes: `retry delays ${delays.join(', ')} ms (test base 20 ms, cap 200 ms); max concurrent open calls ${gw.maxConcurrentOpens}` });
       expect(gw.openCalls).toHaveLength(6);
       expect(delays).toHaveLength(5);
       expect(new Set(delays).size).toBeGreaterThan(1); // jittered, not a fixed interval
@@ -44,7 +44,7 @@ describe('reliability: gateway faults', () => {
       expect(gw.maxConcurrentOpens).toBe(1);
       expect(gw.maxLive).toBe(1);
       expect(errors.length).toBe(5);
-      expect(tally.lost(gw)).toBe(0);
+      expect(tally.lost()).toBe(0);
     });
   }
 
@@ -112,7 +112,7 @@ describe('reliability: gateway faults', () => {
     const gw = await gateway();
     const c = client(gw, { clockJumpMs: 400, drainTimeoutMs: 100 });
     watch(gw, c.log);
-    const tally = new Tally();
+    const tally = new Tally(gw);
     c.registerCallbackHandler(TOPIC_ROBOT, tally.handler);
     await c.start();
     const realNow = Date.now.bind(Date);
@@ -123,8 +123,8 @@ describe('reliability: gateway faults', () => {
     vi.restoreAllMocks();
     tally.sent.push(gw.pushChatbotMessage('after wake'));
     await gw.waitFor(() => gw.unacked.length === 0, 3_000);
-    record({ scenario: '10. wall clock jumps 15 min (sleep/wake)', sent: 1, lost: tally.lost(gw), duplicates: tally.duplicates, reconnectMedianMs: ms, reconnectWorstMs: ms, peakConnections: c.status().connections.peak, notes: 'clockJumpMs 400 in the test (default 60 s)' });
+    record({ scenario: '10. wall clock jumps 15 min (sleep/wake)', sent: 1, lost: tally.lost(), duplicates: tally.duplicates, reconnectMedianMs: ms, reconnectWorstMs: ms, peakConnections: c.status().connections.peak, notes: 'clockJumpMs 400 in the test (default 60 s)' });
     expect(c.log.lines.some((l) => l.includes('clock-jump'))).toBe(true);
-    expect(tally.lost(gw)).toBe(0);
+    expect(tally.lost()).toBe(0);
   });
 });

@@ -24,17 +24,32 @@ export function record(figure: Figure): void {
   if (file) appendFileSync(file, `${JSON.stringify(figure)}\n`);
 }
 
-/** Counts what handlers saw, per messageId. */
+/**
+ * The two redelivery models every traffic scenario runs under: production's (an unacked frame
+ * comes again after the ack timeout under a NEW messageId with the same msgId/eventId, a few
+ * times: protocol.md §10.1) and the fake's older one (the same messageId again, unbounded).
+ */
+export const MODELS = [
+  { redelivery: 'new-message-id', label: 'production redelivery: new messageId' },
+  { redelivery: 'same-message-id', label: 'same-messageId redelivery' },
+] as const;
+
+/**
+ * Counts what handlers saw, per push: a redelivery under a new messageId is mapped back to the
+ * push it repeats, so one push handled twice counts as a duplicate whatever its messageIds.
+ */
 export class Tally {
   readonly sent: string[] = [];
   readonly handled = new Map<string, number>();
+  constructor(private readonly gw: FakeDingTalkGateway) {}
   readonly handler = (message: StreamMessage): null => {
-    this.handled.set(message.messageId, (this.handled.get(message.messageId) ?? 0) + 1);
+    const push = this.gw.pushOf(message.messageId)?.messageId ?? message.messageId;
+    this.handled.set(push, (this.handled.get(push) ?? 0) + 1);
     return null;
   };
-  /** Sent but never handed to a handler, or never acked with success at the gateway. */
-  lost(gw: FakeDingTalkGateway): number {
-    const unacked = new Set(gw.unacked);
+  /** Sent but never handed to a handler, or never acked with success (in time) at the gateway. */
+  lost(): number {
+    const unacked = new Set(this.gw.unacked);
     return this.sent.filter((id) => !this.handled.has(id) || unacked.has(id)).length;
   }
   /** Handed to a handler more than once. */
@@ -45,6 +60,10 @@ export class Tally {
   }
   get handledCount(): number {
     return this.handled.size;
+  }
+  /** Deliveries beyond the first, over every push sent: how often the gateway had to redeliver. */
+  redeliveries(): number {
+    return this.sent.reduce((n, id) => n + Math.max(0, (this.gw.pushOf(id)?.deliveries.filter((d) => d.sentAt !== null).length ?? 1) - 1), 0);
   }
 }
 
