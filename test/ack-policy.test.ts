@@ -149,7 +149,7 @@ describe('dedup on messageId and business id', () => {
     expect(runs).toBe(2);
   });
 
-  it('answers an identical card callback that arrives while the first is in flight with the first one’s answer', async () => {
+  it('answers an identical card callback, in flight or answered, with the first one’s answer (card callbacks carry no business id)', async () => {
     const gw = await gateway({ redeliverAfterMs: 0 });
     const c = client(gw);
     let runs = 0;
@@ -166,8 +166,11 @@ describe('dedup on messageId and business id', () => {
     const [a, b] = await Promise.all([gw.waitForAck(first), gw.waitForAck(second)]);
     expect(b.data).toBe(a.data);
     expect(runs).toBe(1);
-    // once answered, the same press is a new press: no business id says otherwise
-    await gw.waitForAck(sendCallback(gw, TOPIC_CARD, press));
+    // answered: a later copy (a redelivery after a lost ack, or a double click) gets the same answer
+    expect((await gw.waitForAck(sendCallback(gw, TOPIC_CARD, press))).data).toBe(a.data);
+    expect(runs).toBe(1);
+    // a press that differs in anything is a new press
+    await gw.waitForAck(sendCallback(gw, TOPIC_CARD, { ...press, userId: 'u2' }));
     expect(runs).toBe(2);
   });
 });
