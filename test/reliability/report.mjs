@@ -30,15 +30,26 @@ ${table.join('\n')}
 
 ## How to read it
 
-- **lost**: sent by the gateway but never handed to a handler, or never acked with success.
-  **duplicates**: handed to a handler more than once (redeliveries are deduplicated by
-  \`messageId\` and acked again from the cached ack).
-- **Where zero loss is not up to the client.** The fake gateway queues pushes while no
-  connection is usable and redelivers unacked EVENT and CALLBACK frames, as the real one does
-  for events. DingTalk documents chatbot messages as fire-and-forget: a chatbot message the
-  server drops while no connection exists cannot be recovered by any client. Make-before-break
-  keeps that window at zero for \`disconnect\`, TTL rotation and idle replacement; after an
-  abrupt network failure it is the reconnect time in the table.
+- **The gateway model.** The fake redelivers as production does (protocol.md §10.1): a frame
+  not acked within the ack timeout (2 s in production; shorter in some rows, stated in the
+  notes) comes again under a **new \`messageId\`** with the same \`msgId\` / \`eventId\`, a
+  bounded number of times; a late ack does not stop it. Every traffic scenario runs twice:
+  under that model ("production redelivery: new messageId") and under the fake's older one
+  (the same \`messageId\` again, unbounded), which no DingTalk behaves like but which the first
+  release was measured against. Scenarios 13–16 are the production cases the first release
+  failed (three replies to one question from a slow LLM handler, among others).
+- **lost**: sent by the gateway but never handed to a handler, or never acked with success in
+  time. **duplicates**: one push handed to a handler more than once, whatever messageIds it
+  came under (a redelivery is mapped back to its push). Dedup has two layers: the
+  \`messageId\`, then the business id (\`msgId\`, \`eventId\`; for card callbacks, which carry
+  none, the whole payload), each answered with the stored outcome under its own messageId.
+- **Where zero loss is not up to the client.** The fake queues pushes while no connection is
+  usable. A frame pushed onto a dead socket is recovered only if the gateway still redelivers
+  once the client has noticed: after an abrupt failure that is the reconnect time in the table;
+  on a silent (zombie) socket it is the idle timeout plus the ping's pong wait (90 s + 5 s in
+  production). How long the production gateway keeps redelivering is undocumented (user logs
+  show copies 16 s and ~60 s after the first); scenarios 3 and 8 say how many redeliveries
+  they allow.
 - Scenario 12 runs in workerd (Miniflare): the restart is a new workerd process on the same
   Durable Object storage. Whether a production object holding only an outbound socket is
   evicted between alarms cannot be observed locally; the alarm bounds the outage either way.
