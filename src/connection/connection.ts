@@ -199,7 +199,11 @@ export class StreamConnection {
       if (left <= 0 && ping) {
         if (this.#pingAt <= this.#lastFrameAt) {
           this.#pingAt = mono;
-          ping(this.#socket, this.#onPong);
+          try {
+            ping(this.#socket, this.#onPong);
+          } catch {
+            // a socket already closing (`ws` throws then): no pong comes, so it is replaced
+          }
         }
         left = this.#pingAt + Math.min(PONG_WAIT_MS, idleTimeoutMs) - mono;
         if (left <= 0) return this.#retire('pong-timeout');
