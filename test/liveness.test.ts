@@ -56,6 +56,16 @@ describe('liveness where the socket can ping (ws on Node 20)', () => {
     expect(pings).toBeGreaterThanOrEqual(4);
     expect(gw.openCalls).toHaveLength(1);
   });
+
+  it('replaces the connection when the ping itself throws (a socket already closing), without an uncaught error', async () => {
+    const gw = await gateway();
+    const platform: Platform = { ...nodePlatform(), ping: () => { throw new Error('WebSocket is not open: readyState 2 (CLOSING)'); } };
+    const c = client(gw, { idleTimeoutMs: 100, drainTimeoutMs: 100, platform });
+    await c.start();
+    await gw.waitFor(() => gw.connections.length === 2, 5000, 'a replacement');
+    expect(c.log.lines).toContainEqual(expect.stringContaining('pong-timeout; replacing it'));
+    expect(c.status().state).toBe('open');
+  });
 });
 
 describe('liveness where the socket cannot ping (WHATWG: Deno, workerd, Node 22+)', () => {
