@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nodePlatform, type Platform } from '../adapters/node.js';
 import { client, delay, gateway } from './helpers/setup.js';
 
@@ -64,7 +64,7 @@ describe('liveness where the socket can ping (ws on Node 20)', () => {
     await c.start();
     await gw.waitFor(() => gw.connections.length === 2, 5000, 'a replacement');
     expect(c.log.lines).toContainEqual(expect.stringContaining('pong-timeout; replacing it'));
-    expect(c.status().state).toBe('open');
+    await vi.waitFor(() => expect(c.status().state).toBe('open'));
   });
 });
 
