@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DedupWindow } from '../src/dispatch/dedup.js';
+import { DedupWindow, payloadKey } from '../src/dispatch/dedup.js';
 
 describe('dedup window', () => {
   it('remembers a successful outcome and forgets a failed one', () => {
@@ -54,5 +54,15 @@ describe('dedup window', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('keys a payload with no business id by topic, length and a 53-bit hash: short, and distinct for 200 000 presses', () => {
+    const big = JSON.stringify({ outTrackId: 'card', content: 'x'.repeat(50_000) });
+    expect(payloadKey('/v1.0/card/instances/callback', big).length).toBeLessThan(80); // fits a Durable Object storage key
+    expect(payloadKey('t', big)).toBe(payloadKey('t', big));
+    expect(payloadKey('t', '{}')).not.toBe(payloadKey('u', '{}'));
+    const keys = new Set<string>();
+    for (let i = 0; i < 200_000; i++) keys.add(payloadKey('t', JSON.stringify({ outTrackId: 'card', userId: `u${i % 100}`, n: i })));
+    expect(keys.size).toBe(200_000);
   });
 });

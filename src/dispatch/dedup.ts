@@ -9,7 +9,8 @@ import type { Outcome } from '../protocol/acks.js';
  * Card callbacks and graph API calls carry no business id: a card callback holds the card's
  * `outTrackId`, the user and the button's params, and nothing that differs from one press to
  * the next; a graph call holds the request line, headers and body. So for them the whole
- * payload is the key (`raw:<topic> <data>`): a frame of the same topic with byte-identical
+ * payload is the key (`raw:<topic>`, its length and a 53-bit hash of `data`, short enough
+ * for Durable Object storage keys and cheap to hold): a frame of the same topic with identical
  * `data` counts as a redelivery, which makes a lost ack (a socket that died before it got
  * through) harmless, and answers a double click once. The same press repeated on purpose
  * within the window gets the stored answer too; a card that must act on every press puts
@@ -22,6 +23,29 @@ import type { Outcome } from '../protocol/acks.js';
  * Only outcomes that end delivery are remembered: a LATER or an error is forgotten so that
  * the gateway's next redelivery reaches the handler again.
  */
+
+/**
+ * The dedup key of a payload with no business id: topic, length and a 53-bit hash of `data`
+ * (two 32-bit multiply-xor lanes), so that a collision needs the same topic, the same length
+ * and the same 53 bits.
+ *
+ * @example
+ * ```ts
+ * payloadKey('/v1.0/card/instances/callback', '{"outTrackId":"c1"}'); // 'raw:/v1.0/card/instances/callback 19 …'
+ * ```
+ */
+export function payloadKey(topic: string, data: string): string {
+  let a = 0x9e3779b9;
+  let b = 0x85ebca6b;
+  for (let i = 0; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x9e3779b1);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) ^ Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  b = Math.imul(b ^ (b >>> 16), 0x85ebca6b) ^ Math.imul(a ^ (a >>> 13), 0xc2b2ae35);
+  return `raw:${topic} ${data.length} ${(2097151 & b) * 4294967296 + (a >>> 0)}`;
+}
 
 /**
  * What the window knows about a key: in flight (with the duplicates waiting for its outcome),

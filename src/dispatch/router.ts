@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { ackFrame, callbackOutcome, eventOutcome, outcome, type EventStatus, type Outcome } from '../protocol/acks.js';
 import { parseFrame, type Frame } from '../protocol/frames.js';
 import { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from '../protocol/topics.js';
-import type { DedupWindow } from './dedup.js';
+import { payloadKey, type DedupWindow } from './dedup.js';
 import type { Limiter } from './limiter.js';
 
 /**
@@ -215,7 +215,7 @@ export class Router {
       const data = frame.data as { msgId?: unknown; createAt?: unknown } | null;
       key = typeof data?.msgId === 'string' && data.msgId ? `msg:${data.msgId}` : undefined;
       createAt = data?.createAt;
-    } else if (reg.ack === 'after') key = `raw:${frame.headers.topic} ${frame.rawData}`;
+    } else if (reg.ack === 'after') key = payloadKey(frame.headers.topic, frame.rawData);
     const seen = this.#dedup.get(messageId) ?? (key ? this.#dedup.get(key) : undefined);
     if (seen) {
       this.counters.duplicates++;
