@@ -206,6 +206,9 @@ describe('the Durable Object', () => {
     const texts = Array.from({ length: 7 }, (_, i) => `restart-${i}`);
     const ids = texts.slice(0, 5).map((t) => gw.pushChatbotMessage(t));
     await gw.waitFor(() => ids.every((id) => !gw.unacked.includes(id)), WAIT_MS, 'the first acks');
+    // chatbot messages are acked on receipt: a crash between the ack and the reply would lose
+    // the reply (the gateway does not redeliver an acked message), so the crash comes after them
+    await gw.waitFor(() => texts.slice(0, 5).every((t) => repliesTo(gw, t).length > 0), WAIT_MS, 'the first replies');
     const firstAck = gw.acks.find((a) => a.headers.messageId === ids[0])!;
     // traffic while the process goes away (card callbacks: no HTTP request of the bot is cut
     // mid-way, which the fake gateway would report as an error), and while nothing runs
