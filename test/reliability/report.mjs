@@ -43,6 +43,9 @@ ${table.join('\n')}
   came under (a redelivery is mapped back to its push). Dedup has two layers: the
   \`messageId\`, then the business id (\`msgId\`, \`eventId\`; for card callbacks, which carry
   none, the whole payload), each answered with the stored outcome under its own messageId.
+- **Acked on receipt.** Chatbot messages are acked before their handler runs, so a process
+  that dies mid-answer loses that answer (the gateway does not redeliver an acked message);
+  the scenarios that crash a process (12) let the answers in flight finish first.
 - **Where zero loss is not up to the client.** The fake queues pushes while no connection is
   usable. A frame pushed onto a dead socket is recovered only if the gateway still redelivers
   once the client has noticed: after an abrupt failure that is the reconnect time in the table;
