@@ -7,6 +7,7 @@ import { ClientStoppedError, DingTalkStreamError } from './errors.js';
 import { createLogger, Redactor, type Logger, type LogLevel } from './logger.js';
 import { globalPlatform, type Platform } from './platform.js';
 import { DedupWindow } from './dispatch/dedup.js';
+import type { DedupStore } from './dispatch/store.js';
 import { Limiter } from './dispatch/limiter.js';
 import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters, type AckMode } from './dispatch/router.js';
 import { VERSION } from './version.js';
@@ -56,6 +57,12 @@ export interface ClientOptions extends Partial<Settings> {
   platform?: Platform;
   /** Appended to the `ua` sent to the gateway, e.g. `my-bot/1.2`. */
   ua?: string;
+  /**
+   * Dedup shared by every process of the bot (e.g. `RedisDedupStore` from
+   * `dingtalk-stream-universal/redis`): a redelivery landing on another process is not
+   * handled twice. Default: this process's own window only. See docs/scaling.md.
+   */
+  dedupStore?: DedupStore;
 }
 
 /**
@@ -204,7 +211,7 @@ export class DingTalkStreamClient extends EventTarget {
     const ua = `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${opts.ua ? ` ${opts.ua}` : ''}`;
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
     this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue);
-    this.#router = new Router(this.dedup, this.#limiter, this.logger, {
+    this.#router = new Router(this.dedup, opts.dedupStore, this.#limiter, this.logger, {
       onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
       onError: (error) => this.#emit('error', error),
     }, this.settings);

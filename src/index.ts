@@ -15,6 +15,9 @@ export type { StreamMessage, CallbackHandler, EventHandler, EventResult, Handler
 export type { EventStatus } from './protocol/acks.js';
 export { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE, TOPIC_CARD, TOPIC_CARD_DYNAMIC_DATA, TOPIC_GRAPH_API } from './protocol/topics.js';
 export { parseFrame } from './protocol/frames.js';
+export { DedupWindow } from './dispatch/dedup.js';
+export type { DedupStore, Claim } from './dispatch/store.js';
+export type { Outcome } from './protocol/acks.js';
 export type { Frame, FrameType, ParseResult } from './protocol/frames.js';
 export { DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError, FrameError, HandlerError, ClientStoppedError } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';

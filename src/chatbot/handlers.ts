@@ -31,8 +31,21 @@ export type ChatbotHandler = (message: ChatbotMessage, reply: ChatbotReplier, st
  * };
  * ```
  */
-export interface ChatbotHandlerOptions extends HandlerOptions, Omit<ReplierOptions, 'fetch'> {
+export interface ChatbotHandlerOptions extends Omit<HandlerOptions, 'sequential' | 'onBusy'>, Omit<ReplierOptions, 'fetch'> {
   topic?: string;
+  /**
+   * `'conversation'`: the messages of one chat are handled one at a time, in arrival order,
+   * while other chats run side by side (an LLM never answers two quick messages of one user
+   * at once or out of order). Up to `maxWaiting` (10) may wait; beyond that `onBusy` is
+   * called instead of the handler. Per process: with several processes see docs/scaling.md.
+   */
+  sequential?: 'conversation';
+  /**
+   * Told about a message refused because `maxWaiting` messages of its chat already wait; it was
+   * acked on receipt and will not come again, so tell the user, e.g.
+   * `(message, reply) => reply.text('Still working on your previous message…')`.
+   */
+  onBusy?: (message: ChatbotMessage, reply: ChatbotReplier) => unknown;
   /**
    * Called when the handler throws, with the reply helper, so the bot can tell the user. The
    * message was acked on receipt, so DingTalk will not send it again; the error is still
@@ -86,6 +99,15 @@ function context(client: Client, stream: StreamMessage, options: ChatbotHandlerO
  * ```
  */
 export function registerChatbotHandler<C extends Client>(client: C, handler: ChatbotHandler, options: ChatbotHandlerOptions = {}): C {
+  const { sequential, onBusy, ...rest } = options;
+  const core: HandlerOptions = { ...rest };
+  if (sequential === 'conversation') core.sequential = (stream) => (stream.data as { conversationId?: unknown } | null)?.conversationId as string | undefined;
+  if (onBusy) {
+    core.onBusy = (stream) => {
+      const ctx = context(client, stream, options);
+      return ctx && onBusy(ctx.message, ctx.reply);
+    };
+  }
   client.registerCallbackHandler(options.topic ?? TOPIC_ROBOT, async (stream) => {
     const ctx = context(client, stream, options);
     if (!ctx) return null;
@@ -102,7 +124,7 @@ export function registerChatbotHandler<C extends Client>(client: C, handler: Cha
       throw err; // the router logs it with its stack and emits the `error` event
     }
     return null; // the gateway ignores a chatbot ack's response
-  }, options);
+  }, core);
   return client;
 }
 
@@ -120,7 +142,7 @@ export function registerChatbotHandler<C extends Client>(client: C, handler: Cha
  * }
  * ```
  */
-export function chatbotMessages(client: Client, options: ChatbotHandlerOptions = {}): AsyncIterableIterator<ChatbotContext> {
+export function chatbotMessages(client: Client, options: Omit<ChatbotHandlerOptions, 'sequential' | 'onBusy' | 'onError'> = {}): AsyncIterableIterator<ChatbotContext> {
   const inner = client.messages(options.topic ?? TOPIC_ROBOT, options);
   const iterator: AsyncIterableIterator<ChatbotContext> = {
     [Symbol.asyncIterator]: () => iterator,

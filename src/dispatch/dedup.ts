@@ -1,4 +1,5 @@
 import type { Outcome } from '../protocol/acks.js';
+import type { Claim, DedupStore } from './store.js';
 
 /**
  * Dedup of the gateway's redeliveries, on two layers of keys (protocol.md §10.1: the gateway
@@ -65,7 +66,7 @@ export interface DedupEntry {
 }
 
 /**
- * The in-memory dedup window: keys in two generations. Lookups see both, new keys go to the
+ * The in-memory dedup window, the default {@link DedupStore} (one process): keys in two generations. Lookups see both, new keys go to the
  * current one, and when it is `ttlMs` old or holds half of `maxEntries` the previous
  * generation is dropped whole and the current one takes its place: O(1) work per message and
  * no timestamp per key.
@@ -76,7 +77,7 @@ export interface DedupEntry {
  * d.get('m1'); // undefined: first time
  * ```
  */
-export class DedupWindow {
+export class DedupWindow implements DedupStore {
   #current = new Map<string, DedupEntry>();
   #previous = new Map<string, DedupEntry>();
   #since = performance.now();
@@ -117,6 +118,21 @@ export class DedupWindow {
       prev.waiters = undefined; // settled once, even when shared by two keys
       for (const w of waiters) w(result);
     }
+  }
+
+  /** {@link DedupStore.claim} for one process (a lease needs no expiry here: the process is the lease). */
+  claim(key: string): Claim {
+    const seen = this.get(key);
+    if (!seen) {
+      this.begin(key);
+      return { state: 'claimed' };
+    }
+    return seen.waiters ? { state: 'pending' } : { state: 'done', outcome: seen.outcome! };
+  }
+
+  /** {@link DedupStore.settle}: remembers the outcome, or forgets the key. */
+  settle(key: string, result: Outcome | undefined): void {
+    this.finish(key, result, result !== undefined);
   }
 
   /** Seeds the window with outcomes recorded elsewhere (e.g. Durable Object storage). */

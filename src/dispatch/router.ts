@@ -4,6 +4,8 @@ import { ackFrame, callbackOutcome, eventOutcome, outcome, type EventStatus, typ
 import { parseFrame, type Frame } from '../protocol/frames.js';
 import { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from '../protocol/topics.js';
 import { payloadKey, type DedupWindow } from './dedup.js';
+import { Sequencer } from './sequencer.js';
+import type { DedupStore } from './store.js';
 import type { Limiter } from './limiter.js';
 
 /**
@@ -94,9 +96,19 @@ export interface HandlerOptions {
   ack?: AckMode;
   /** How long to wait for the handler before acking anyway (default: the client's `handlerTimeoutMs`). */
   timeoutMs?: number;
+  /**
+   * Handle messages with the same key one at a time, in arrival order (e.g. the chatbot
+   * `conversationId`); other keys run side by side within `maxConcurrency`. `undefined` from
+   * the function: no ordering for that message. Per process: see docs/scaling.md.
+   */
+  sequential?: (message: StreamMessage) => string | undefined;
+  /** Messages that may wait behind a busy key (default 10); beyond it `onBusy` is called instead of the handler. */
+  maxWaiting?: number;
+  /** Told about a message refused because its key's queue was full (it was acked as the topic's policy says, and not handled). */
+  onBusy?: (message: StreamMessage) => unknown;
 }
 
-interface Registration {
+interface Registration extends HandlerOptions {
   handler: (message: StreamMessage) => unknown;
   ack: AckMode;
   timeoutMs: number;
@@ -141,12 +153,31 @@ export interface RouterHooks {
 export interface RouterSettings {
   handlerTimeoutMs: number;
   staleAfterMs: number;
+  dedupTtlMs: number;
 }
 
 const TIMEOUT = Symbol('timeout');
 /** An ack that carries the handler's answer should leave well before the gateway's ~2 s redelivery. */
 const SLOW_ACK_MS = 1_500;
 const isChatbotTopic = (topic: string | undefined) => topic === TOPIC_ROBOT || topic === TOPIC_ROBOT_DELEGATE;
+
+/** The message a handler gets; `abort` (not part of {@link StreamMessage}) ends its `signal`. */
+class Message implements StreamMessage {
+  #controller: AbortController | undefined; // created only if the handler reads `signal`
+  constructor(
+    readonly type: 'EVENT' | 'CALLBACK',
+    readonly topic: string,
+    readonly messageId: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly data: unknown,
+  ) {}
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+}
 
 /**
  * The path of a frame: parse → validate → route (type/topic) → dedup (messageId, then the
@@ -160,12 +191,19 @@ export class Router {
   readonly counters: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0, stale: 0 };
 
   readonly #dedup: DedupWindow;
+  readonly #store: DedupStore | undefined;
   readonly #limiter: Limiter;
+  readonly #sequencer = new Sequencer();
   readonly #logger: Logger;
   readonly #hooks: RouterHooks;
   readonly #settings: RouterSettings;
-  constructor(dedup: DedupWindow, limiter: Limiter, logger: Logger, hooks: RouterHooks, settings: RouterSettings) {
+  /**
+   * `dedup` is this process's window (in-flight duplicates wait on it); `store`, when given,
+   * is shared with other processes and claimed before a handler runs.
+   */
+  constructor(dedup: DedupWindow, store: DedupStore | undefined, limiter: Limiter, logger: Logger, hooks: RouterHooks, settings: RouterSettings) {
     this.#dedup = dedup;
+    this.#store = store;
     this.#limiter = limiter;
     this.#logger = logger;
     this.#hooks = hooks;
@@ -174,7 +212,7 @@ export class Router {
 
   register(topic: string | undefined, handler: (message: StreamMessage) => unknown, options: HandlerOptions = {}): void {
     const chatbot = isChatbotTopic(topic);
-    const reg: Registration = { handler, ack: options.ack ?? (chatbot ? 'immediate' : 'after'), timeoutMs: options.timeoutMs ?? this.#settings.handlerTimeoutMs, chatbot };
+    const reg: Registration = { ...options, handler, ack: options.ack ?? (chatbot ? 'immediate' : 'after'), timeoutMs: options.timeoutMs ?? this.#settings.handlerTimeoutMs, chatbot };
     if (topic === undefined) this.event = reg;
     else this.callbacks.set(topic, reg);
   }
@@ -232,15 +270,54 @@ export class Router {
     }
     const entry = this.#dedup.begin(messageId);
     if (key) this.#dedup.begin(key, entry);
-    const accepted = this.#limiter.tryRun(() => this.#run(target, frame, messageId, key, reg));
+    const message = new Message(frame.type as 'EVENT' | 'CALLBACK', frame.headers.topic, messageId, frame.headers, frame.data);
+    const store = this.#store;
+    if (!store) return this.#dispatch(target, message, key, reg);
+    // a store shared with other processes: the one that claims the business id handles it
+    Promise.resolve(store.claim(key ?? messageId, reg.timeoutMs + 15_000)).then(
+      (claim) => {
+        if (claim.state === 'claimed') return this.#dispatch(target, message, key, reg);
+        this.counters.duplicates++;
+        this.#logger.debug(`duplicate ${messageId}: ${claim.state} in another process`);
+        // pending elsewhere: a chatbot message is acked as on receipt; an event is asked for
+        // later (a redelivery then finds the outcome); a callback's answer is not known yet
+        const result = claim.state === 'done' ? claim.outcome : reg.ack === 'immediate' ? callbackOutcome(null) : message.type === 'EVENT' ? eventOutcome('LATER') : undefined;
+        this.#finish(target, messageId, key, result, claim.state === 'done', false);
+      },
+      () => this.#dispatch(target, message, key, reg), // a store must not reject; if it does, this process decides alone
+    );
+  }
+
+  /** Hands a message to the limiter (behind its key's queue when sequential) and acks on receipt where the policy says so. */
+  #dispatch(target: AckTarget, message: Message, key: string | undefined, reg: Registration): void {
+    const { messageId } = message;
+    const run = () => this.#run(target, message, key, reg);
+    const order = reg.sequential?.(message);
+    const accepted =
+      order === undefined
+        ? this.#limiter.tryRun(run)
+        : this.#sequencer.run(order, reg.maxWaiting ?? 10, () => new Promise<void>((done) => {
+            if (!this.#limiter.tryRun(() => run().finally(done))) {
+              this.#overflow(target, message, key);
+              done();
+            }
+          }));
     if (!accepted) {
-      this.counters.overflow++;
-      this.#logger.warn(`queue full: ${messageId} left for redelivery`);
-      // an event is answered LATER; a callback is left unacked: the gateway redelivers both
-      this.#finish(frame.type === 'EVENT' ? target : undefined, messageId, key, frame.type === 'EVENT' ? eventOutcome('LATER') : undefined, false);
+      if (order === undefined) return this.#overflow(target, message, key);
+      // its conversation's queue is full: acked by policy (a chatbot message: on receipt), not handled
+      this.#logger.warn(`${message.topic}: ${messageId} refused, ${reg.maxWaiting ?? 10} already wait for ${order}`);
+      this.#finish(target, messageId, key, message.type === 'EVENT' ? eventOutcome('LATER') : reg.ack === 'immediate' ? callbackOutcome(null) : undefined, reg.ack === 'immediate');
+      void Promise.resolve().then(() => reg.onBusy?.(message)).catch((err: unknown) => this.#logger.error(`onBusy failed for ${messageId}`, err));
       return;
     }
-    if (reg.ack === 'immediate') this.#finish(target, messageId, key, frame.type === 'EVENT' ? eventOutcome('SUCCESS') : callbackOutcome(null), true);
+    if (reg.ack === 'immediate') this.#finish(target, messageId, key, message.type === 'EVENT' ? eventOutcome('SUCCESS') : callbackOutcome(null), true);
+  }
+
+  /** No slot and no room in the queue: an event is answered LATER, a callback left unacked, and the gateway redelivers both. */
+  #overflow(target: AckTarget, message: Message, key: string | undefined): void {
+    this.counters.overflow++;
+    this.#logger.warn(`queue full: ${message.messageId} left for redelivery`);
+    this.#finish(target, message.messageId, key, message.type === 'EVENT' ? eventOutcome('LATER') : undefined, false);
   }
 
   #system(target: AckTarget, frame: Frame): void {
@@ -256,18 +333,8 @@ export class Router {
     }
   }
 
-  async #run(target: AckTarget, frame: Frame, messageId: string, key: string | undefined, reg: Registration): Promise<void> {
-    let controller: AbortController | undefined; // created only if the handler reads `signal`
-    const message: StreamMessage = {
-      type: frame.type as 'EVENT' | 'CALLBACK',
-      topic: frame.headers.topic,
-      messageId,
-      headers: frame.headers,
-      data: frame.data,
-      get signal() {
-        return (controller ??= new AbortController()).signal;
-      },
-    };
+  async #run(target: AckTarget, message: Message, key: string | undefined, reg: Registration): Promise<void> {
+    const { messageId } = message;
     let result: Outcome;
     let remember = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -282,15 +349,15 @@ export class Router {
       if (value === TIMEOUT) {
         this.counters.handlerTimeouts++;
         const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
-        controller?.abort(error);
+        message.abort(error);
         this.#hooks.onError(error);
         this.#logger.warn(error.message);
         // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
-        if (frame.type === 'EVENT') {
+        if (message.type === 'EVENT') {
           result = eventOutcome('LATER');
           remember = false;
         } else result = callbackOutcome(null);
-      } else if (frame.type === 'EVENT') {
+      } else if (message.type === 'EVENT') {
         const status: { status?: unknown; message?: string } = typeof value === 'object' && value !== null ? (value as { status?: unknown; message?: string }) : { status: value };
         const later = status.status === 'LATER';
         result = eventOutcome(later ? 'LATER' : 'SUCCESS', status.message);
@@ -304,23 +371,27 @@ export class Router {
       // with the stack: after an early ack this line and the `error` event are all that is left
       this.#logger.error(`${error.message}${reg.ack === 'immediate' ? ' (acked on receipt)' : ''}`, err);
       this.#hooks.onError(error);
-      result = frame.type === 'EVENT' ? eventOutcome('LATER') : callbackOutcome(null, 500);
+      result = message.type === 'EVENT' ? eventOutcome('LATER') : callbackOutcome(null, 500);
       remember = false;
     } finally {
       clearTimeout(timer);
     }
     if (reg.ack === 'immediate') return; // acked on receipt
     const elapsed = performance.now() - started;
-    if (frame.type === 'CALLBACK' && elapsed > SLOW_ACK_MS) {
+    if (message.type === 'CALLBACK' && elapsed > SLOW_ACK_MS) {
       this.#logger.warn(`${message.topic} handler took ${Math.round(elapsed)} ms: answer in under 2 s (the gateway redelivers), update the card later`);
     }
     this.#finish(target, messageId, key, result, remember);
   }
 
-  /** Records the outcome under both keys and acks it. */
-  #finish(target: AckTarget | undefined, messageId: string, key: string | undefined, result: Outcome | undefined, remember: boolean): void {
+  /**
+   * Records the outcome under both keys, in the shared store too when this process owns the
+   * claim (`own`), and acks it. The store is written before the ack is sent.
+   */
+  #finish(target: AckTarget | undefined, messageId: string, key: string | undefined, result: Outcome | undefined, remember: boolean, own = true): void {
     this.#dedup.finish(messageId, result, remember);
     if (key) this.#dedup.finish(key, result, remember);
+    if (own && this.#store) void Promise.resolve(this.#store.settle(key ?? messageId, remember ? result : undefined, this.#settings.dedupTtlMs)).catch(() => {});
     if (target && result !== undefined) this.#send(target, messageId, result);
   }
 
