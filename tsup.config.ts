@@ -10,6 +10,7 @@ export default defineConfig([{
     'adapters/deno': 'adapters/deno.ts',
     'adapters/bun': 'adapters/bun.ts',
     'adapters/cloudflare': 'adapters/cloudflare.ts',
+    'adapters/redis': 'adapters/redis.ts',
     'chatbot/index': 'src/chatbot/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
@@ -19,8 +20,10 @@ export default defineConfig([{
   clean: true,
   platform: 'neutral',
   target: 'es2022',
-  external: ['ws', 'valibot', 'undici', /^node:/],
+  external: ['ws', 'valibot', 'undici', 'redis', /^node:/],
   outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.js' }),
+  // `import.meta.url` in CJS (the Node adapter requires `ws` only where it has to)
+  shims: true,
 },
 // the `dev` command line: ESM only, with a shebang; the calculator demo is loaded from examples/ at run time
 {

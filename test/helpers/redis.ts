@@ -1,0 +1,87 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createConnection } from 'node:net';
+
+/**
+ * A real `redis-server` (Debian's package) on 127.0.0.1 and a free port, with no
+ * persistence, for the tests that need one. `.ci/run` installs it and sets
+ * DINGTALK_REQUIRE_REDIS=1, so in CI a missing server fails instead of skipping.
+ */
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Kills the server at once (an outage); `start()` brings it back on the same port. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Whether `redis-server` can run here; outside CI a test without it skips with a notice. */
+export function redisAvailable(): boolean {
+  const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!found && process.env.DINGTALK_REQUIRE_REDIS) throw new Error('redis-server is required here (DINGTALK_REQUIRE_REDIS is set): apt-get install redis-server');
+  if (!found) console.warn('NOTICE: redis-server not found; the Redis dedup tests are skipped (apt-get install redis-server)');
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once the server answers PING. */
+async function ready(port: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+      socket.once('data', (d) => {
+        socket.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (performance.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Starts `redis-server` on a random free port on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * const redis = await startRedis();
+ * try { … redis.url … } finally { await redis.stop(); }
+ * ```
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const exited = () => new Promise<void>((resolve) => (!child || child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+      await ready(port);
+    },
+    async kill() {
+      child?.kill('SIGKILL');
+      await exited();
+    },
+    async stop() {
+      child?.kill('SIGTERM');
+      await exited();
+    },
+  };
+  await server.start();
+  return server;
+}
