@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createConnection } from 'node:net';
+import { freePort } from './ports.js';
 
 /**
  * A real `redis-server` (Debian's package) on 127.0.0.1 and a free port, with no
@@ -22,17 +22,6 @@ export function redisAvailable(): boolean {
   if (!found && process.env.DINGTALK_REQUIRE_REDIS) throw new Error('redis-server is required here (DINGTALK_REQUIRE_REDIS is set): apt-get install redis-server');
   if (!found) console.warn('NOTICE: redis-server not found; the Redis dedup tests are skipped (apt-get install redis-server)');
   return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once the server answers PING. */
