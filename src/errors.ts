@@ -22,6 +22,22 @@ export class DingTalkStreamError extends Error {
 }
 
 /**
+ * A mistake in how the client is set up, thrown at once by the call that made it: missing
+ * credentials, an unknown option, an invalid topic or handler, a second handler for a topic.
+ *
+ * @example
+ * ```ts
+ * new DingTalkStreamClient({ clientId, clientSecret, openApiHots: url });
+ * // ConfigError (CONFIG): Unknown option openApiHots (did you mean openApiHost?)
+ * ```
+ */
+export class ConfigError extends DingTalkStreamError {
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
+/**
  * The gateway refused the credentials (a 4xx other than 408/429 on the open-connection call).
  * The client stops instead of retrying forever.
  *
@@ -36,8 +52,8 @@ export class DingTalkStreamError extends Error {
 export class GatewayAuthError extends DingTalkStreamError {
   /** HTTP status the gateway answered with. */
   readonly status: number;
-  constructor(status: number, detail: string) {
-    super('AUTH_FAILED', `Gateway rejected the credentials (HTTP ${status}${detail ? `: ${detail}` : ''}): check clientId/clientSecret and that Stream Mode is on for the app.`);
+  constructor(status: number, detail: string, host = 'Gateway') {
+    super('AUTH_FAILED', `${host} rejected the credentials (HTTP ${status}${detail ? `: ${detail}` : ''}): check clientId/clientSecret and that Stream Mode is on for the app.`);
     this.status = status;
   }
 }

@@ -166,9 +166,10 @@ export class StreamConnection {
     this.#finish();
   };
 
-  readonly #onError = () => {
-    // The close event follows with the details; before open, fail the handshake now.
-    if (this.state === 'connecting') this.close(1006, 'handshake failed');
+  readonly #onError = (event: { message?: string }) => {
+    // The close event follows with the details; before open, fail the handshake now, with
+    // the socket's reason where it gives one (`ws`, undici: `Unexpected server response: 401`)
+    if (this.state === 'connecting') this.close(1006, event.message || 'handshake failed');
   };
 
   #retire(reason: RetireReason): void {

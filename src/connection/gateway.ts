@@ -51,6 +51,17 @@ const OPEN_PATH = '/v1.0/gateway/connections/open';
 const describeBody = (text: string): string => text.slice(0, 200);
 
 /**
+ * What really went wrong under a wrapper such as Node's `fetch failed`: the innermost
+ * `cause`, e.g. `getaddrinfo ENOTFOUND api.dingtalk.com` or `connect ECONNREFUSED 127.0.0.1:1`
+ * (its `code` where the message is empty, as in an AggregateError).
+ */
+const rootCause = (err: unknown): string => {
+  let e = err as { cause?: unknown; message?: string; code?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message || String(e?.code ?? e);
+};
+
+/**
  * `POST {openApiHost}/v1.0/gateway/connections/open`: trades the app credentials for an
  * endpoint and a fresh ticket. A 4xx (other than 408/429) is a {@link GatewayAuthError};
  * everything else that fails is a retryable {@link GatewayError}.
@@ -61,7 +72,7 @@ const describeBody = (text: string): string => text.slice(0, 200);
  * ```
  */
 export async function openConnection(platform: Platform, req: OpenRequest, timeoutMs: number, signal: AbortSignal): Promise<Endpoint> {
-  const url = assertSecureUrl(req.openApiHost.replace(/\/+$/, '') + OPEN_PATH).href;
+  const { href: url, host } = assertSecureUrl(req.openApiHost.replace(/\/+$/, '') + OPEN_PATH);
   const limit = deadline(signal, timeoutMs);
   try {
     let res: Response;
@@ -81,15 +92,14 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
       text = await res.text();
     } catch (err) {
       if (signal.aborted) throw new ClientStoppedError();
-      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Open call timed out after ${timeoutMs} ms`);
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new GatewayError('OPEN_FAILED', `Open call failed: ${reason}`, undefined, err);
+      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Open call to ${host} timed out after ${timeoutMs} ms`);
+      throw new GatewayError('OPEN_FAILED', `Open call to ${host} failed: ${rootCause(err)}`, undefined, err);
     }
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-      throw new GatewayAuthError(res.status, describeBody(text));
+      throw new GatewayAuthError(res.status, describeBody(text), host);
     }
     if (!res.ok) {
-      throw new GatewayError('OPEN_FAILED', `Open call answered HTTP ${res.status}: ${describeBody(text)}`, res.status);
+      throw new GatewayError('OPEN_FAILED', `Open call to ${host} answered HTTP ${res.status}: ${describeBody(text)}`, res.status);
     }
     let body: { endpoint?: unknown; ticket?: unknown } | undefined;
     try {
@@ -98,7 +108,7 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
       /* reported below */
     }
     if (typeof body?.endpoint !== 'string' || !body.endpoint || typeof body.ticket !== 'string' || !body.ticket) {
-      throw new GatewayError('OPEN_FAILED', 'Open call answered 200 without a JSON endpoint and ticket', res.status);
+      throw new GatewayError('OPEN_FAILED', `Open call to ${host} answered 200 without a JSON endpoint and ticket`, res.status);
     }
     return { endpoint: body.endpoint, ticket: body.ticket };
   } finally {
