@@ -128,10 +128,13 @@ export class RedisDedupStore implements DedupStore {
     }
   }
 
-  /** node-redis from the `redis` package, reconnecting by itself; commands fail at once while it is offline. */
+  /**
+   * node-redis from the `redis` package, reconnecting by itself (at least once a second, so
+   * sharing resumes within a second of Redis coming back); commands fail at once while offline.
+   */
   async #connect(): Promise<RedisCommander & { destroy?(): void }> {
     const { createClient } = await import('redis');
-    const client = createClient({ url: this.#url, disableOfflineQueue: true, socket: { connectTimeout: this.#timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) } });
+    const client = createClient({ url: this.#url, disableOfflineQueue: true, socket: { connectTimeout: this.#timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 1_000) } });
     client.on('error', () => {}); // reported through the failing commands, once per outage
     // the first commands wait for the connection a little; after that it retries by itself
     let timer: ReturnType<typeof setTimeout> | undefined;
