@@ -33,6 +33,9 @@ After "--", a command to start your bot: it gets DINGTALK_CLIENT_ID, DINGTALK_CL
 and DINGTALK_OPENAPI_HOST (and DINGTALK_OPENAPI_ENDPOINT, which the official Python SDK
 reads) in its environment, and stops with the simulator.`;
 
+/** How long `dev` waits for a bot before it says that none is connected, and what to check. */
+const NO_BOT_HINT_MS = 5_000;
+
 /** Parsed command line of `dev`. */
 interface DevArgs {
   port: number;
@@ -96,14 +99,34 @@ async function dev(argv: string[]): Promise<void> {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+  // while no bot is connected, say so after a few seconds, and what to check
+  let connected = 0;
+  let openCalls = 0;
+  let hint: ReturnType<typeof setTimeout> | undefined;
+  const expectBot = () => {
+    clearTimeout(hint);
+    hint = setTimeout(() => {
+      if (connected || stopping) return;
+      const seen = openCalls ? `${openCalls} open call(s) came in, but no WebSocket followed` : 'no bot has called this simulator';
+      console.log(`[${new Date().toTimeString().slice(0, 8)}] No bot is connected (${seen}). Check that your bot:
+  - is running, and what its log says (it names the host it dials and why that fails);
+  - dials this simulator: openApiHost ${openApiHost} (DINGTALK_OPENAPI_HOST), not api.dingtalk.com;
+  - uses clientId ${clientId} and the clientSecret printed above.`);
+    }, NO_BOT_HINT_MS).unref();
+  };
   // what a developer wants to see in the terminal: bots coming and going, and why one cannot connect
   sim.gateway.tap((e) => {
     const at = new Date().toTimeString().slice(0, 8);
-    if (e.dir === 'socket') console.log(`[${at}] bot ${e.event === 'open' ? 'connected' : 'disconnected'} (connection ${e.connectionId})`);
-    else if (e.dir === 'http' && e.request.path === '/v1.0/gateway/connections/open' && e.status === 401) {
-      console.log(`[${at}] a bot was refused: wrong clientId/clientSecret (this simulator accepts ${clientId} and the secret printed above)`);
+    if (e.dir === 'socket') {
+      console.log(`[${at}] bot ${e.event === 'open' ? 'connected' : 'disconnected'} (connection ${e.connectionId})`);
+      connected += e.event === 'open' ? 1 : -1;
+      if (!connected) expectBot();
+    } else if (e.dir === 'http' && e.request.path === '/v1.0/gateway/connections/open') {
+      openCalls++;
+      if (e.status === 401) console.log(`[${at}] a bot was refused: wrong clientId/clientSecret (this simulator accepts ${clientId} and the secret printed above)`);
     }
   });
+  expectBot();
 
   console.log(`DingTalk simulator: open ${sim.url}\n`);
   console.log(`Connect a bot with:\n  DINGTALK_CLIENT_ID=${clientId}\n  DINGTALK_CLIENT_SECRET=${clientSecret}\n  DINGTALK_OPENAPI_HOST=${openApiHost}`);
