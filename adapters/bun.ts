@@ -1,7 +1,7 @@
 /**
  * Bun adapter: Bun has WHATWG `WebSocket` and `fetch` globally, so this is the core on
- * Bun's globals with the platform named `bun`, plus Bun's client-side ping. Picked by the
- * `bun` export condition.
+ * Bun's globals with the platform named `bun`, plus Bun's client-side ping, and
+ * credentials and host from the environment. Picked by the `bun` export condition.
  *
  * @example
  * ```ts
@@ -9,10 +9,12 @@
  * ```
  * @module
  */
-import { DingTalkStreamClient as CoreClient, type ClientOptions } from '../src/client.js';
+import { DingTalkStreamClient as CoreClient, type ClientOptions, type Credential } from '../src/client.js';
 import { globalPlatform, type Platform } from '../src/platform.js';
+import { withEnv, type EnvClientOptions } from './env.js';
 
 export * from '../src/index.js';
+export type { EnvClientOptions } from './env.js';
 
 /** Bun's client WebSocket beyond WHATWG: `ping()`, and the pong as a `pong` event. */
 interface BunSocket {
@@ -42,15 +44,18 @@ export function bunPlatform(): Platform {
 }
 
 /**
- * {@link CoreClient} on Bun's globals.
+ * {@link CoreClient} on Bun's globals. Options it leaves out come from the environment:
+ * `DINGTALK_CLIENT_ID`, `DINGTALK_CLIENT_SECRET` and `DINGTALK_OPENAPI_HOST` (or
+ * `DINGTALK_OPENAPI_ENDPOINT`).
  *
  * @example
  * ```ts
- * await new DingTalkStreamClient({ clientId, clientSecret }).start();
+ * await new DingTalkStreamClient().start(); // all from the environment
  * ```
  */
 export class DingTalkStreamClient extends CoreClient {
-  constructor(options: ClientOptions) {
-    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? bunPlatform() });
+  constructor(options?: EnvClientOptions | Credential) {
+    const resolved = withEnv<ClientOptions>(options, (name) => process.env[name]);
+    super({ ...resolved, platform: resolved.platform ?? bunPlatform() });
   }
 }

@@ -1,13 +1,15 @@
 /**
  * HTTP(S) proxy support for the Node adapter: the open call and every other `fetch` go
- * through undici's `ProxyAgent`, the WebSocket through a CONNECT tunnel. Both are loaded
- * only when a proxy is configured, so nobody else pays for them (`undici` is an optional
- * dependency). Node-only; the core knows nothing about proxies.
+ * through undici's `ProxyAgent`, the WebSocket (`ws`) through a CONNECT tunnel. The adapter
+ * loads both only when a proxy is configured, so nobody else pays for them (`undici` is an
+ * optional peer dependency, `ws` an optional dependency). Node-only; the core knows nothing
+ * about proxies.
  */
 import { request as httpRequest, Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type * as Undici from 'undici';
 
 /**
  * The proxy to use for `target`, from the explicit option or `HTTPS_PROXY`/`ALL_PROXY`
@@ -83,22 +85,17 @@ export class TunnelAgent extends HttpAgent {
 type Fetch = typeof fetch;
 
 /**
- * A `fetch` that sends every request through `proxy` with undici's `ProxyAgent`.
+ * A `fetch` that sends every request through `proxy` with undici's `ProxyAgent`. The caller
+ * hands in `undici` (an optional peer, required only when a proxy is used), so no bundler
+ * follows an import of it into a bot that has no proxy.
  *
  * @example
  * ```ts
- * const fetchViaProxy = proxiedFetch('http://proxy:3128');
+ * const fetchViaProxy = proxiedFetch('http://proxy:3128', require('undici'));
  * ```
  */
-export function proxiedFetch(proxy: string): Fetch {
-  let loaded: Promise<{ fetch: Fetch; dispatcher: unknown }> | undefined;
-  const load = () =>
-    (loaded ??= import('undici').then((undici) => ({
-      fetch: undici.fetch as unknown as Fetch,
-      dispatcher: new undici.ProxyAgent({ uri: proxy, ...(Object.keys(proxyAuthorization(new URL(proxy))).length ? { token: proxyAuthorization(new URL(proxy))['Proxy-Authorization'] } : {}) }),
-    })));
-  return async (input, init) => {
-    const { fetch: undiciFetch, dispatcher } = await load();
-    return undiciFetch(input, { ...init, dispatcher } as RequestInit);
-  };
+export function proxiedFetch(proxy: string, undici: typeof Undici): Fetch {
+  const token = proxyAuthorization(new URL(proxy))['Proxy-Authorization'];
+  const dispatcher = new undici.ProxyAgent({ uri: proxy, ...(token ? { token } : {}) });
+  return (input, init) => undici.fetch(input as Parameters<typeof undici.fetch>[0], { ...init, dispatcher } as Parameters<typeof undici.fetch>[1]) as unknown as Promise<Response>;
 }

@@ -1,7 +1,10 @@
 /**
  * Node adapter: the global `WebSocket` when the runtime has one (Node 22+), else `ws`
- * (Node 20 has none without a flag). Picked by the `node` export condition, so
- * `import { DingTalkStreamClient } from 'dingtalk-stream-universal'` just works, in ESM and CJS.
+ * (Node 20 has none without a flag), loaded only then, so Node 22 runs without it
+ * (`npm install --omit=optional`). Credentials and the host default to the environment
+ * (`DINGTALK_CLIENT_ID`, `DINGTALK_CLIENT_SECRET`, `DINGTALK_OPENAPI_HOST`). Picked by the
+ * `node` export condition, so `import { DingTalkStreamClient } from 'dingtalk-stream-universal'`
+ * just works, in ESM and CJS.
  *
  * @example
  * ```ts
@@ -10,12 +13,17 @@
  * ```
  * @module
  */
-import WebSocketImpl from 'ws';
-import { DingTalkStreamClient as CoreClient, DEFAULTS, type ClientOptions } from '../src/client.js';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+import type WebSocketImpl from 'ws';
+import { DingTalkStreamClient as CoreClient, DEFAULTS, type ClientOptions, type Credential } from '../src/client.js';
+import { ConfigError } from '../src/errors.js';
 import type { Platform, SocketLike } from '../src/platform.js';
+import { withEnv, type EnvClientOptions } from './env.js';
 import { proxiedFetch, proxyFor, TunnelAgent } from './node-proxy.js';
 
 export * from '../src/index.js';
+export type { EnvClientOptions } from './env.js';
 
 /**
  * Node-only options: an HTTP(S) proxy for the open call, the WebSocket and every `fetch`.
@@ -30,7 +38,21 @@ export interface NodeClientOptions extends ClientOptions {
    * Proxy URL (`http://user:pass@host:port`). Default: `HTTPS_PROXY`/`ALL_PROXY` from the
    * environment unless `NO_PROXY` matches the host; `false` ignores the environment.
    */
-  proxy?: string | false;
+  proxy?: string | false | undefined;
+}
+
+/**
+ * An optional package, required only where it is used: `ws` on Node without a global
+ * WebSocket (20) or with a proxy, `undici` with a proxy. A missing one (an install with
+ * `--omit=optional`, or the peer `undici` never installed) is a {@link ConfigError} saying so.
+ */
+function requireOptional<T>(name: 'ws' | 'undici', why: string): T {
+  try {
+    return createRequire(import.meta.url)(name) as T;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new ConfigError(`${why} needs the ${name} package: npm install ${name}`);
+  }
 }
 
 /**
@@ -54,34 +76,40 @@ function pingWs(socket: SocketLike, onPong: () => void): void {
  * const platform = nodePlatform({ proxy: 'http://127.0.0.1:3128' });
  * ```
  */
-export function nodePlatform(options: { proxy?: string | false; openApiHost?: string } = {}): Platform {
+export function nodePlatform(options: { proxy?: string | false | undefined; openApiHost?: string | undefined } = {}): Platform {
   const proxy = proxyFor(options.openApiHost ?? DEFAULTS.openApiHost, options.proxy, process.env);
   if (proxy) {
     const agent = new TunnelAgent(proxy);
-    class ProxiedWebSocket extends WebSocketImpl {
+    const fetchViaProxy = proxiedFetch(proxy, requireOptional<typeof Undici>('undici', 'A proxy'));
+    class ProxiedWebSocket extends requireOptional<typeof WebSocketImpl>('ws', 'A proxy') {
       constructor(url: string) {
         super(url, { agent });
       }
     }
-    return { WebSocket: ProxiedWebSocket as unknown as Platform['WebSocket'], fetch: proxiedFetch(proxy), name: 'node', ping: pingWs };
+    return { WebSocket: ProxiedWebSocket as unknown as Platform['WebSocket'], fetch: fetchViaProxy, name: 'node', ping: pingWs };
   }
   const fetchGlobal: Platform['fetch'] = (input, init) => fetch(input, init);
   const g = globalThis as { WebSocket?: Platform['WebSocket'] };
   if (g.WebSocket) return { WebSocket: g.WebSocket, fetch: fetchGlobal, name: 'node' };
-  return { WebSocket: WebSocketImpl as unknown as Platform['WebSocket'], fetch: fetchGlobal, name: 'node', ping: pingWs };
+  const WebSocket = requireOptional<typeof WebSocketImpl>('ws', `Node ${process.versions.node} has no global WebSocket, so it`);
+  return { WebSocket: WebSocket as unknown as Platform['WebSocket'], fetch: fetchGlobal, name: 'node', ping: pingWs };
 }
 
 /**
- * {@link CoreClient} with the Node platform as its default.
+ * {@link CoreClient} with the Node platform as its default. Options it leaves out come from
+ * the environment: `DINGTALK_CLIENT_ID`, `DINGTALK_CLIENT_SECRET` and `DINGTALK_OPENAPI_HOST`
+ * (or the Python SDK's `DINGTALK_OPENAPI_ENDPOINT`), so a bot started by
+ * `npx dingtalk-stream-universal dev -- node bot.mjs` talks to the simulator.
  *
  * @example
  * ```ts
- * const client = new DingTalkStreamClient({ clientId, clientSecret });
+ * const client = new DingTalkStreamClient(); // all from the environment
  * await client.start();
  * ```
  */
 export class DingTalkStreamClient extends CoreClient {
-  constructor(options: NodeClientOptions) {
-    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? nodePlatform(options) });
+  constructor(options?: EnvClientOptions<NodeClientOptions> | Credential) {
+    const { proxy, ...core } = withEnv<NodeClientOptions>(options, (name) => process.env[name]);
+    super({ ...core, platform: core.platform ?? nodePlatform({ proxy, openApiHost: core.openApiHost }) });
   }
 }

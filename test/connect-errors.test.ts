@@ -1,9 +1,9 @@
 // Every retry or error line says which host failed and why, with the root cause rather than
 // a wrapper such as Node's `fetch failed`, so a newcomer sees at once that the bot dials the
 // wrong place.
-import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { DingTalkStreamClient, GatewayAuthError, GatewayError, type Platform } from '../adapters/node.js';
+import { freePort } from './helpers/ports.js';
 import { CapturingLogger, client, gateway } from './helpers/setup.js';
 
 /** Starts `c`, waits for its first retry line, stops it and returns that line. */
@@ -14,20 +14,11 @@ async function firstRetryLine(c: DingTalkStreamClient, log: CapturingLogger): Pr
   return log.lines.find((l) => l.includes('; retry 1 in'))!;
 }
 
-/** A port on 127.0.0.1 where nothing listens (bound, then closed again). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const quiet = { clientId: 'ding-id', clientSecret: 'secret-value', backoffBaseMs: 20, backoffCapMs: 50, logLevel: 'debug' as const };
 
 describe('connect errors name the host and the root cause', () => {
   it('a refused open call: the host and ECONNREFUSED, not just "fetch failed"', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const log = new CapturingLogger();
     const line = await firstRetryLine(new DingTalkStreamClient({ ...quiet, openApiHost: `http://127.0.0.1:${port}`, logger: log }), log);
     expect(line).toContain(`Open call to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`);
@@ -35,7 +26,7 @@ describe('connect errors name the host and the root cause', () => {
   });
 
   it('a host given by name: the name as given, and the address in the cause', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const log = new CapturingLogger();
     const line = await firstRetryLine(new DingTalkStreamClient({ ...quiet, openApiHost: `http://localhost:${port}`, logger: log }), log);
     expect(line).toMatch(new RegExp(`Open call to localhost:${port} failed: .*ECONNREFUSED`));

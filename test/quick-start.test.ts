@@ -1,0 +1,92 @@
+// The first ten minutes (issue 14): the README's Node quick start, copied verbatim into an
+// empty project that installed the packed package, answers under `dev`; the same bot runs
+// on Node 22 installed with `--omit=optional` (no `ws`: Node 22 has a global WebSocket),
+// and on Node 20 without `ws` it says what to install instead of failing to import.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { version } from '../package.json';
+import { ROOT } from './conformance/launch.js';
+import { Dev } from './helpers/dev.js';
+
+const run = promisify(execFile);
+
+/** The README's Node quick-start snippet, exactly as a reader copies it. */
+function readmeSnippet(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /```js\n(\/\/ bot\.mjs\n[\s\S]*?)```/.exec(readme)?.[1];
+  if (!snippet) throw new Error('README.md has no ```js block starting with // bot.mjs');
+  return snippet;
+}
+
+/** An empty project with the packed package installed by `npm install <flags> <tarball>`, and bot.mjs. */
+async function project(root: string, name: string, tarball: string, flags: string[]): Promise<string> {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true }));
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...flags, tarball], { cwd: dir });
+  writeFileSync(join(dir, 'bot.mjs'), readmeSnippet());
+  return dir;
+}
+
+/** `dev` as installed in `project`, running `command` in `cwd` as the bot. */
+const devFrom = (project: string, cwd: string, command: string[]) => new Dev(join(project, 'node_modules/dingtalk-stream-universal/dist/cli.mjs'), ['--port', '0', '--', ...command], cwd);
+
+describe('the README quick start, as a newcomer runs it', () => {
+  let root: string;
+  let full: string;
+  let noOptional: string;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'dtsu-quick-start-'));
+    // --ignore-scripts: no rebuild of dist/ under the other tests' feet (npm test built it)
+    await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', root], { cwd: ROOT });
+    const tarball = join(root, `dingtalk-stream-universal-${version}.tgz`);
+    [full, noOptional] = await Promise.all([project(root, 'newcomer', tarball, []), project(root, 'no-optional', tarball, ['--omit=optional'])]);
+  }, 120_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('the Node snippet, verbatim, answers under `dev -- node bot.mjs` (Node 20, with ws)', async () => {
+    // what a plain install brings: valibot, and ws (optional); undici only for a proxy (an optional peer)
+    expect(existsSync(join(full, 'node_modules/ws'))).toBe(true);
+    expect(existsSync(join(full, 'node_modules/undici'))).toBe(false);
+    const dev = devFrom(full, full, [process.execPath, 'bot.mjs']);
+    try {
+      await dev.printed('bot connected');
+      expect(await dev.chat('hello')).toBe('You said: hello');
+    } finally {
+      await dev.stop();
+    }
+    expect(dev.out).not.toContain('No bot is connected');
+  }, 60_000);
+
+  it('the same bot runs on Node 22 installed with --omit=optional (no ws)', async () => {
+    expect(existsSync(join(noOptional, 'node_modules/ws'))).toBe(false);
+    // Node 22 from the npm registry (the `node` package ships the binary)
+    const node22 = (await run('npx', ['-y', 'node@22', '-p', 'process.execPath'], { cwd: root, timeout: 120_000 })).stdout.trim();
+    expect((await run(node22, ['--version'])).stdout).toMatch(/^v22\./);
+    const dev = devFrom(full, noOptional, [node22, 'bot.mjs']);
+    try {
+      await dev.printed('bot connected');
+      expect(await dev.chat('hi from Node 22')).toBe('You said: hi from Node 22');
+    } finally {
+      await dev.stop();
+    }
+  }, 180_000);
+
+  it('on Node 20 without ws the bot stops at once with a CONFIG error that says to install ws', async () => {
+    const env = { ...process.env, DINGTALK_CLIENT_ID: 'ding-local-client-id', DINGTALK_CLIENT_SECRET: 'local-client-secret', DINGTALK_OPENAPI_HOST: 'http://127.0.0.1:9' };
+    const failed = await run(process.execPath, ['bot.mjs'], { cwd: noOptional, env, timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toContain('has no global WebSocket, so it needs the ws package: npm install ws');
+    expect((failed as { stderr: string }).stderr).toContain("code: 'CONFIG'");
+  });
+
+  it('behind a proxy (HTTPS_PROXY) without the optional peer undici, the bot says to install it', async () => {
+    const env = { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:9', DINGTALK_CLIENT_ID: 'ding-local-client-id', DINGTALK_CLIENT_SECRET: 'local-client-secret' };
+    const failed = await run(process.execPath, ['bot.mjs'], { cwd: full, env, timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
+    expect((failed as { stderr: string }).stderr).toContain('A proxy needs the undici package: npm install undici');
+  });
+});
