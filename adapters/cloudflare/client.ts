@@ -1,0 +1,62 @@
+import { DingTalkStreamClient as CoreClient, type ClientOptions } from '../../src/client.js';
+import type { CallbackHandler, EventHandler, HandlerOptions } from '../../src/dispatch/router.js';
+import type { DedupStore } from '../../src/dispatch/store.js';
+import { globalPlatform } from '../../src/platform.js';
+
+/** What a client tells the Durable Object running it, reachable only from this adapter. */
+export interface ClientInternals {
+  /** The dedup store the client was built with (the object checks it is its own). */
+  store: DedupStore | undefined;
+  /** Handler work the runtime must let finish (acks may already be out); set by the object. */
+  track?: (work: Promise<unknown>) => void;
+}
+
+/** Per-client internals, kept out of the client's public API. */
+export const internals = new WeakMap<object, ClientInternals>();
+
+// The store of the object whose createClient() is running: a client built there (by the
+// default createClient or by an override) dedups through the object's storage unless it was
+// given a store of its own. createClient() is synchronous, so nothing else runs meanwhile.
+let building: DedupStore | undefined;
+
+/** Runs `build` so that the clients it constructs default to `store`. */
+export function buildingWith<T>(store: DedupStore, build: () => T): T {
+  building = store;
+  try {
+    return build();
+  } finally {
+    building = undefined;
+  }
+}
+
+/**
+ * {@link CoreClient} on workerd's globals (`WebSocket`, `fetch`), named `workerd` in the `ua`.
+ * Inside a `DingTalkStreamDurableObject` it dedups through the object's storage (its
+ * `dedupStore`) and its handlers are kept alive with `ctx.waitUntil`.
+ *
+ * @example
+ * ```ts
+ * const client = new DingTalkStreamClient({ clientId: env.DINGTALK_CLIENT_ID, clientSecret: env.DINGTALK_CLIENT_SECRET });
+ * ```
+ */
+export class DingTalkStreamClient extends CoreClient {
+  constructor(options: ClientOptions) {
+    const dedupStore = options.dedupStore ?? building;
+    super({ ...options, clientId: options.clientId, clientSecret: options.clientSecret, platform: options.platform ?? globalPlatform('workerd'), ...(dedupStore ? { dedupStore } : {}) });
+    internals.set(this, { store: dedupStore });
+  }
+
+  override registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
+    return super.registerCallbackHandler<T>(topic, (message) => this.tracked(() => handler(message)), options);
+  }
+
+  override registerAllEventHandler<T = any>(handler: EventHandler<T>, options?: HandlerOptions): this {
+    return super.registerAllEventHandler<T>((message) => this.tracked(() => handler(message)) as ReturnType<EventHandler<T>>, options);
+  }
+
+  private tracked<R>(run: () => R): Promise<Awaited<R>> {
+    const work = Promise.resolve().then(run) as Promise<Awaited<R>>;
+    internals.get(this)?.track?.(work.catch(() => {}));
+    return work;
+  }
+}
