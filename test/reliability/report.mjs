@@ -6,8 +6,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const figuresFile = join(mkdtempSync(join(tmpdir(), 'reliability-')), 'figures.jsonl');
-const command = 'npx vitest run test/reliability test/cloudflare/durable-object.test.ts';
-execFileSync('npx', ['vitest', 'run', 'test/reliability', 'test/cloudflare/durable-object.test.ts'], { stdio: 'inherit', env: { ...process.env, RELIABILITY_FIGURES: figuresFile } });
+const command = 'npx vitest run test/reliability test/cloudflare/durable-object.test.ts test/scaling.test.ts';
+execFileSync('npx', ['vitest', 'run', 'test/reliability', 'test/cloudflare/durable-object.test.ts', 'test/scaling.test.ts'], { stdio: 'inherit', env: { ...process.env, RELIABILITY_FIGURES: figuresFile } });
 const rows = readFileSync(figuresFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 rows.sort((a, b) => parseInt(a.scenario, 10) - parseInt(b.scenario, 10) || a.scenario.localeCompare(b.scenario));
 
@@ -53,6 +53,9 @@ ${table.join('\n')}
   production). How long the production gateway keeps redelivering is undocumented (user logs
   show copies 16 s and ~60 s after the first); scenarios 3 and 8 say how many redeliveries
   they allow.
+- Scenario 17 runs one bot as three Node processes sharing one fake gateway and, but for the
+  memory-only row, one \`redis-server\` (started by the test on a random port): every message
+  is pushed twice, the copy to another process; docs/scaling.md explains the store.
 - Scenario 12 runs in workerd (Miniflare): the restart is a new workerd process on the same
   Durable Object storage. Whether a production object holding only an outbound socket is
   evicted between alarms cannot be observed locally; the alarm bounds the outage either way.
