@@ -3,7 +3,7 @@ import { openConnection, type Subscription } from './connection/gateway.js';
 import { Supervisor, type SupervisorSettings } from './connection/supervisor.js';
 import type { StreamConnection } from './connection/connection.js';
 import { assertSecureUrl } from './connection/transport.js';
-import { ClientStoppedError, DingTalkStreamError } from './errors.js';
+import { ClientStoppedError, ConfigError, DingTalkStreamError } from './errors.js';
 import { createLogger, Redactor, type Logger, type LogLevel } from './logger.js';
 import { globalPlatform, type Platform } from './platform.js';
 import { DedupWindow } from './dispatch/dedup.js';
@@ -107,6 +107,20 @@ export const DEFAULTS = {
   staleAfterMs: 1_800_000,
 } as const satisfies Record<string, number | string>;
 
+/** Every option the core knows; an adapter takes its own (Node's `proxy`) out first. */
+const OPTIONS = [...Object.keys(DEFAULTS), 'clientId', 'clientSecret', 'logger', 'logLevel', 'signal', 'platform', 'ua', 'dedupStore'];
+
+/** Edit distance: how far a mistyped option is from a real one (`clientID` → 1, `openApiHots` → 2). */
+function distance(a: string, b: string): number {
+  let row = [...Array(b.length + 1).keys()];
+  for (const c of a) {
+    const next = [row[0]! + 1];
+    for (let j = 0; j < b.length; j++) next.push(Math.min(row[j + 1]! + 1, next[j]! + 1, row[j]! + +(c !== b[j])));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
 /**
  * The tunable numbers and the host, with the types of {@link DEFAULTS} widened.
  *
@@ -193,9 +207,11 @@ export class DingTalkStreamClient extends EventTarget {
   constructor(options: ClientOptions | Credential) {
     super();
     const opts = options as ClientOptions;
-    if (!opts.clientId || !opts.clientSecret) {
-      throw new DingTalkStreamError('CONFIG', 'clientId and clientSecret (AppKey/AppSecret) are required');
+    for (const key of Object.keys(opts)) {
+      const near = OPTIONS.find((known) => distance(key, known) < 3);
+      if (!OPTIONS.includes(key)) throw new ConfigError(`Unknown option ${key}${near ? ` (did you mean ${near}?)` : ''}`);
     }
+    if (!opts.clientId || !opts.clientSecret) throw new ConfigError('clientId and clientSecret (AppKey/AppSecret) are required');
     this.clientId = opts.clientId;
     this.#clientSecret = opts.clientSecret;
     this.credential = new Credential(opts.clientId, opts.clientSecret);
@@ -245,9 +261,8 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
-    this.#router.register(topic, handler as CallbackHandler, options);
-    this.#resubscribe();
-    return this;
+    if (typeof topic !== 'string' || !topic) throw new ConfigError(`Invalid topic ${topic}: use a topic string such as TOPIC_ROBOT`);
+    return this.#register(topic, handler as CallbackHandler, options);
   }
 
   /**
@@ -260,7 +275,17 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   registerAllEventHandler<T = any>(handler: EventHandler<T>, options?: HandlerOptions): this {
-    this.#router.register(undefined, handler as EventHandler, options);
+    return this.#register(undefined, handler as EventHandler, options);
+  }
+
+  /** One handler per topic (`undefined`: the events): a second one is a mistake unless it says `replace`. */
+  #register(topic: string | undefined, handler: (message: StreamMessage) => unknown, options?: HandlerOptions): this {
+    const name = topic ?? 'events';
+    if (typeof handler !== 'function') throw new ConfigError(`The handler for ${name} must be a function`);
+    if ((topic === undefined ? this.#router.event : this.#router.callbacks.get(topic)) && !options?.replace) {
+      throw new ConfigError(`${name} already has a handler: pass { replace: true } to replace it`);
+    }
+    this.#router.register(topic, handler, options);
     this.#resubscribe();
     return this;
   }

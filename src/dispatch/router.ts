@@ -96,6 +96,8 @@ export interface HandlerOptions {
   ack?: AckMode;
   /** How long to wait for the handler before acking anyway (default: the client's `handlerTimeoutMs`). */
   timeoutMs?: number;
+  /** Replace the topic's handler; without it, registering a second handler for a topic is a `ConfigError`. */
+  replace?: boolean;
   /**
    * Handle messages with the same key one at a time, in arrival order (e.g. the chatbot
    * `conversationId`); other keys run side by side within `maxConcurrency`. `undefined` from
