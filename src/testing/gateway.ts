@@ -430,7 +430,7 @@ export class FakeDingTalkGateway {
     });
   }
 
-  /** Resolves when `predicate` holds, re-checked on every connection, ack or request. */
+  /** Resolves when `predicate` holds, re-checked on every connection, ack, request and answer. */
   waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -554,6 +554,7 @@ export class FakeDingTalkGateway {
       const text = typeof out.body === 'string' || out.body instanceof Uint8Array ? out.body : out.body === undefined ? '' : JSON.stringify(out.body);
       res.writeHead(out.status, { 'content-type': 'application/json;charset=utf-8', ...out.headers }).end(text);
       this.emit({ dir: 'http', request: recorded, status: out.status, body: out.body });
+      this.changed(); // waitFor on what was answered (the fake OpenAPI's records) sees it too
     } catch (err) {
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'InternalError', message: String(err) }));
     }
