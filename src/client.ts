@@ -10,6 +10,7 @@ import { DedupWindow } from './dispatch/dedup.js';
 import type { DedupStore } from './dispatch/store.js';
 import { Limiter } from './dispatch/limiter.js';
 import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters, type AckMode } from './dispatch/router.js';
+import type { TopicPayloads } from './protocol/payloads.js';
 import { VERSION } from './version.js';
 
 /**
@@ -43,26 +44,26 @@ export class Credential {
  * const options: ClientOptions = { clientId, clientSecret, openApiHost: 'https://api.dingtalk.io', logLevel: 'debug' };
  * ```
  */
-export interface ClientOptions extends Partial<Settings> {
+export interface ClientOptions extends Tunables {
   clientId: string;
   clientSecret: string;
   /** Where to open connections; `https://api.dingtalk.io` overseas. */
-  openApiHost?: string;
+  openApiHost?: string | undefined;
   /** Console-shaped logger (default `console`; `null` for none); it never receives a secret or ticket. */
-  logger?: Logger | null;
-  logLevel?: LogLevel;
+  logger?: Logger | null | undefined;
+  logLevel?: LogLevel | undefined;
   /** Aborting it stops the client, like `stop()`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Runtime glue; adapters set it, tests may override it. */
-  platform?: Platform;
+  platform?: Platform | undefined;
   /** Appended to the `ua` sent to the gateway, e.g. `my-bot/1.2`. */
-  ua?: string;
+  ua?: string | undefined;
   /**
    * Dedup shared by every process of the bot (e.g. `RedisDedupStore` from
    * `dingtalk-stream-universal/redis`): a redelivery landing on another process is not
    * handled twice. Default: this process's own window only. See docs/scaling.md.
    */
-  dedupStore?: DedupStore;
+  dedupStore?: DedupStore | undefined;
 }
 
 /**
@@ -107,6 +108,17 @@ export const DEFAULTS = {
   staleAfterMs: 1_800_000,
 } as const satisfies Record<string, number | string>;
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * `Symbol.asyncDispose` (explicit resource management), declared for TypeScript setups
+     * whose `lib` predates `esnext.disposable`, so that the client's `await using` support
+     * type-checks everywhere; it merges with the lib's own declaration where there is one.
+     */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** Every option the core knows; an adapter takes its own (Node's `proxy`) out first. */
 const OPTIONS = [...Object.keys(DEFAULTS), 'clientId', 'clientSecret', 'logger', 'logLevel', 'signal', 'platform', 'ua', 'dedupStore'];
 
@@ -130,6 +142,17 @@ function distance(a: string, b: string): number {
  * ```
  */
 export type Settings = { [K in keyof typeof DEFAULTS]: (typeof DEFAULTS)[K] extends number ? number : string };
+
+/**
+ * {@link Settings} as options: each may be left out, or `undefined` (e.g. from an unset
+ * environment variable, also under `exactOptionalPropertyTypes`) for its default.
+ *
+ * @example
+ * ```ts
+ * const tunables: Tunables = { idleTimeoutMs: 120_000, connectionTtlMs: undefined };
+ * ```
+ */
+export type Tunables = { [K in keyof Settings]?: Settings[K] | undefined };
 
 /**
  * Where the client is in its life:
@@ -159,10 +182,55 @@ export interface ClientStatus {
 }
 
 /**
- * Lifecycle events: `connecting`, `open`, `reconnecting`, `close` and `error`, each a
- * `CustomEvent` whose `detail` says more (`error`'s detail is a {@link DingTalkStreamError}).
+ * The client's events, each a `CustomEvent` whose `detail` says more. `slot` is the
+ * connection slot (0 … `connections` − 1); `attempt` counts retries since the last stable
+ * connection.
+ *
+ * @example
+ * ```ts
+ * client.addEventListener('reconnecting', (e) => console.warn(`retry ${e.detail.attempt} in ${e.detail.delay} ms`, e.detail.error?.message));
+ * ```
  */
-export type ClientEventName = 'connecting' | 'open' | 'reconnecting' | 'close' | 'error';
+export interface ClientEventMap {
+  /** An open call and handshake begin. */
+  connecting: CustomEvent<{ slot: number; attempt: number }>;
+  /** A connection is open (one per connection, also for a make-before-break replacement). */
+  open: CustomEvent<{ slot: number; connectionId: number }>;
+  /** The slot waits `delay` ms before it tries again, after `error` or a dropped connection. */
+  reconnecting: CustomEvent<{ slot: number; attempt: number; delay: number; error: DingTalkStreamError | undefined }>;
+  /** A connection closed (`code` and `reason` as the socket reported them). */
+  close: CustomEvent<{ connectionId: number; code: number; reason: string }>;
+  /** Something went wrong: a connect failure, a malformed frame, a handler that threw or timed out. */
+  error: CustomEvent<DingTalkStreamError>;
+}
+
+/**
+ * The names of the client's events: `connecting`, `open`, `reconnecting`, `close`, `error`.
+ *
+ * @example
+ * ```ts
+ * const names: ClientEventName[] = ['open', 'close'];
+ * ```
+ */
+export type ClientEventName = keyof ClientEventMap;
+
+/**
+ * A listener of one client event, as a function or an object with `handleEvent`.
+ *
+ * @example
+ * ```ts
+ * const onError: ClientEventListener<'error'> = (e) => console.error(e.detail.code);
+ * ```
+ */
+export type ClientEventListener<K extends ClientEventName> = ((event: ClientEventMap[K]) => void) | { handleEvent(event: ClientEventMap[K]): void };
+
+// Typed listeners: `addEventListener('eror', …)` does not compile and `detail` needs no cast.
+// Declarations only (merged into the class below), so they cost no bytes.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface DingTalkStreamClient {
+  addEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: boolean | EventListenerOptions): void;
+}
 
 /**
  * The DingTalk Stream Mode client. Register handlers, `start()`, and it keeps one (or
@@ -254,13 +322,18 @@ export class DingTalkStreamClient extends EventTarget {
   /**
    * Handles CALLBACK frames of `topic` (e.g. {@link TOPIC_ROBOT}). The handler's return
    * value becomes the ack's `response`. Registering while running re-subscribes without a gap.
+   * For the known topics `msg.data` is typed ({@link TopicPayloads}); for others it is
+   * `unknown` unless you name its type.
    *
    * @example
    * ```ts
    * client.registerCallbackHandler(TOPIC_CARD, async (msg) => ({ cardData: { cardParamMap: { status: 'done' } } }));
+   * client.registerCallbackHandler<{ orderId: string }>('/v1.0/my/topic', (msg) => console.log(msg.data.orderId));
    * ```
    */
-  registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
+  registerCallbackHandler<K extends keyof TopicPayloads>(topic: K, handler: CallbackHandler<TopicPayloads[K]>, options?: HandlerOptions): this;
+  registerCallbackHandler<T = unknown>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this;
+  registerCallbackHandler(topic: string, handler: CallbackHandler<any>, options?: HandlerOptions): this {
     if (typeof topic !== 'string' || !topic) throw new ConfigError(`Invalid topic ${topic}: use a topic string such as TOPIC_ROBOT`);
     return this.#register(topic, handler as CallbackHandler, options);
   }
@@ -274,7 +347,7 @@ export class DingTalkStreamClient extends EventTarget {
    * client.registerAllEventHandler(async (event) => { console.log(event.headers.eventType); return 'SUCCESS'; });
    * ```
    */
-  registerAllEventHandler<T = any>(handler: EventHandler<T>, options?: HandlerOptions): this {
+  registerAllEventHandler<T = unknown>(handler: EventHandler<T>, options?: HandlerOptions): this {
     return this.#register(undefined, handler as EventHandler, options);
   }
 
@@ -302,11 +375,13 @@ export class DingTalkStreamClient extends EventTarget {
    * @example
    * ```ts
    * for await (const msg of client.messages(TOPIC_ROBOT)) {
-   *   console.log(msg.data);
+   *   console.log(msg.data.text?.content);
    * }
    * ```
    */
-  async *messages<T = any>(topic: string, options?: HandlerOptions): AsyncGenerator<StreamMessage<T>, void, undefined> {
+  messages<K extends keyof TopicPayloads>(topic: K, options?: HandlerOptions): AsyncGenerator<StreamMessage<TopicPayloads[K]>, void, undefined>;
+  messages<T = unknown>(topic: string, options?: HandlerOptions): AsyncGenerator<StreamMessage<T>, void, undefined>;
+  async *messages<T>(topic: string, options?: HandlerOptions): AsyncGenerator<StreamMessage<T>, void, undefined> {
     type Item = { message: StreamMessage<T>; settle: (read: boolean) => void };
     const queue: Item[] = [];
     let wake: (() => void) | undefined;
@@ -400,6 +475,19 @@ export class DingTalkStreamClient extends EventTarget {
       this.#phase = 'stopped';
       this.#ended?.resolve();
     }
+  }
+
+  /**
+   * `await using client = new DingTalkStreamClient(…)`: {@link stop} when the scope ends.
+   *
+   * @example
+   * ```ts
+   * await using client = new DingTalkStreamClient({ clientId, clientSecret });
+   * await client.start();
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /**

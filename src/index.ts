@@ -10,10 +10,11 @@
  * @module
  */
 export { DingTalkStreamClient, Credential, DEFAULTS } from './client.js';
-export type { ClientOptions, ClientStatus, ClientState, ClientEventName, Settings } from './client.js';
+export type { ClientOptions, ClientStatus, ClientState, ClientEventName, ClientEventMap, ClientEventListener, Settings, Tunables } from './client.js';
 export type { StreamMessage, CallbackHandler, EventHandler, EventResult, HandlerOptions, AckMode, RouterCounters } from './dispatch/router.js';
 export type { EventStatus } from './protocol/acks.js';
 export { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE, TOPIC_CARD, TOPIC_CARD_DYNAMIC_DATA, TOPIC_GRAPH_API } from './protocol/topics.js';
+export type { TopicPayloads, RobotMessagePayload, CardCallbackPayload, GraphApiPayload } from './protocol/payloads.js';
 export { parseFrame } from './protocol/frames.js';
 export { DedupWindow } from './dispatch/dedup.js';
 export type { DedupStore, Claim } from './dispatch/store.js';

@@ -45,7 +45,7 @@ describe('unknown options', () => {
 
   it('missing credentials are a CONFIG error too', () => {
     const platform = { WebSocket: class {} as never, fetch };
-    expect(configError(() => new CoreClient({ clientId: 'ding-id', platform } as ClientOptions)).message).toContain('clientId and clientSecret');
+    expect(configError(() => new CoreClient({ clientId: 'ding-id', platform } as unknown as ClientOptions)).message).toContain('clientId and clientSecret');
   });
 });
 

@@ -3,7 +3,7 @@
 // on Node 22 installed with `--omit=optional` (no `ws`: Node 22 has a global WebSocket),
 // and on Node 20 without `ws` it says what to install instead of failing to import.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,5 +88,33 @@ describe('the README quick start, as a newcomer runs it', () => {
     const env = { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:9', DINGTALK_CLIENT_ID: 'ding-local-client-id', DINGTALK_CLIENT_SECRET: 'local-client-secret' };
     const failed = await run(process.execPath, ['bot.mjs'], { cwd: full, env, timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e);
     expect((failed as { stderr: string }).stderr).toContain('A proxy needs the undici package: npm install undici');
+  });
+
+  /** Compiles `file` (from test/types) in the newcomer's project with these compiler options; resolves with tsc's output. */
+  async function typecheck(file: string, as: string, options: object): Promise<string> {
+    copyFileSync(join(ROOT, 'test/types', file), join(full, as));
+    const config = `tsconfig.${as}.json`;
+    const compilerOptions = { target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], strict: true, skipLibCheck: false, noEmit: true, ...options };
+    writeFileSync(join(full, config), JSON.stringify({ compilerOptions, files: [as] }));
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', config], { cwd: full }).catch((e: { stdout: string }) => e);
+    return result.stdout;
+  }
+
+  const strictest = { exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
+
+  it('TypeScript (moduleResolution bundler): typed topic data, events and options; the Node proxy option; each mistake a compile error', async () => {
+    expect(await typecheck('consumer.ts', 'consumer.ts', { module: 'ESNext', moduleResolution: 'Bundler', ...strictest })).toBe('');
+  });
+
+  it('TypeScript (moduleResolution nodenext): the same', async () => {
+    expect(await typecheck('consumer.ts', 'consumer.mts', { module: 'NodeNext', moduleResolution: 'NodeNext', ...strictest })).toBe('');
+  });
+
+  it('TypeScript: the /testing types need @types/node only, not @types/ws', async () => {
+    expect(existsSync(join(full, 'node_modules/@types/ws'))).toBe(false);
+    mkdirSync(join(full, 'node_modules/@types'), { recursive: true });
+    for (const dep of ['@types/node', 'undici-types']) if (!existsSync(join(full, 'node_modules', dep))) symlinkSync(join(ROOT, 'node_modules', dep), join(full, 'node_modules', dep), 'dir');
+    expect(await typecheck('testing.ts', 'testing.ts', { module: 'ESNext', moduleResolution: 'Bundler', types: ['node'] })).toBe('');
   });
 });

@@ -38,11 +38,11 @@ export interface CardCallback {
   spaceType: string | undefined;
   spaceId: string | undefined;
   /** The parsed `content`: `{ cardPrivateData: { actionIds, params } }`. */
-  content: Record<string, any>;
+  content: Record<string, unknown>;
   /** The parsed `extension`. */
-  extension: Record<string, any>;
+  extension: Record<string, unknown>;
   /** The pressed button's parameters. */
-  params: Record<string, any>;
+  params: Record<string, unknown>;
   actionIds: string[];
   /** The payload as received. */
   raw: Record<string, unknown>;
@@ -59,7 +59,7 @@ export interface CardCallback {
 export function parseCardCallback(data: unknown): CardCallback {
   const raw = validate(CardCallbackSchema, data, 'card callback');
   const content = jsonField(raw.content);
-  const privateData = (content.cardPrivateData ?? {}) as { params?: Record<string, any>; actionIds?: string[] };
+  const privateData = (content.cardPrivateData ?? {}) as { params?: Record<string, unknown>; actionIds?: string[] };
   return {
     outTrackId: raw.outTrackId,
     type: raw.type,

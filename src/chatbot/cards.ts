@@ -16,14 +16,16 @@ export type CardTarget = ChatbotMessage | { openConversationId: string } | { use
 
 /**
  * Card data values: `cardParamMap` carries strings only, so numbers and booleans become
- * their text and objects their JSON (as `sys_full_json_obj` expects).
+ * their text and objects their JSON (as `sys_full_json_obj` expects). Any JSON value goes,
+ * including one read from a callback's `params` (typed `unknown`); `undefined` leaves the
+ * key out.
  *
  * @example
  * ```ts
  * const params: CardParams = { title: 'Build', progress: 40, done: false, sys_full_json_obj: { order: ['msgTitle'] } };
  * ```
  */
-export type CardParams = Record<string, string | number | boolean | object | null>;
+export type CardParams = Record<string, unknown>;
 
 /**
  * `{ cardParamMap }` with every value as a string.

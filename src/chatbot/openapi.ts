@@ -172,7 +172,7 @@ export class DingTalkOpenApi {
    * const user = await api.request('POST', '/v1.0/contact/users/query', { userId: 'manager01' });
    * ```
    */
-  async request<T = any>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  async request<T = unknown>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.accessToken();
       const headers: Record<string, string> = {};

@@ -40,7 +40,7 @@ export interface StreamMessage<T = unknown> {
  * const onCard: CallbackHandler = async (msg) => ({ cardData: { cardParamMap: { clicked: 'yes' } } });
  * ```
  */
-export type CallbackHandler<T = any> = (message: StreamMessage<T>) => unknown;
+export type CallbackHandler<T = unknown> = (message: StreamMessage<T>) => unknown;
 
 /**
  * Handles one EVENT. Return `'LATER'` (or throw) to have the gateway redeliver it;
@@ -51,7 +51,7 @@ export type CallbackHandler<T = any> = (message: StreamMessage<T>) => unknown;
  * const onEvent: EventHandler = async (event) => (event.headers.eventType === 'user_add_org' ? 'SUCCESS' : 'LATER');
  * ```
  */
-export type EventHandler<T = any> = (event: StreamMessage<T>) => EventResult | Promise<EventResult>;
+export type EventHandler<T = unknown> = (event: StreamMessage<T>) => EventResult | Promise<EventResult>;
 
 /**
  * What an EVENT handler may return; anything but `'LATER'` (or `{ status: 'LATER' }`) acks SUCCESS.

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { DeliveryLedger, type PushedFrame, type PushRecord, type RedeliveryModel } from './deliveries.js';
 import { chatbotMessage, eventHeaders, newMessageId, type ChatbotSampleOptions } from './samples.js';
 import { subscribes } from './subscriptions.js';
@@ -104,12 +104,29 @@ export type WireTap =
 export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
+ * The server end of one connection, as far as tests use it (a `ws` socket underneath; typed
+ * here so that the `/testing` types need no `@types/ws`).
+ *
+ * @example
+ * ```ts
+ * gateway.live()[0]!.socket.close(4000, 'bye');
+ * ```
+ */
+export interface FakeSocket {
+  readonly readyState: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  /** Drops the TCP connection without a close frame. */
+  terminate(): void;
+}
+
+/**
  * One client connection as the fake sees it.
  */
 export interface FakeConnection {
   id: number;
   ticket: string;
-  socket: WebSocket;
+  socket: FakeSocket;
   tcp: Socket;
   openedAt: number;
   closedAt: number | null;

@@ -10,7 +10,7 @@
  * @module
  */
 export { FakeDingTalkGateway } from './gateway.js';
-export type { FakeGatewayOptions, FakeConnection, RecordedAck, RecordedRequest, RouteHandler, RouteAnswer, OpenFault } from './gateway.js';
+export type { FakeGatewayOptions, FakeConnection, FakeSocket, RecordedAck, RecordedRequest, RouteHandler, RouteAnswer, OpenFault } from './gateway.js';
 export type { Delivery, PushRecord, PushedFrame, RedeliveryModel } from './deliveries.js';
 export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
 export type { ChatbotSampleOptions } from './samples.js';

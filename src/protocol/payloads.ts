@@ -1,0 +1,103 @@
+import type { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from './topics.js';
+
+// Types only: what the `data` of each known CALLBACK topic holds on the wire, so that
+// `registerCallbackHandler(TOPIC_ROBOT, (msg) => msg.data.text?.content)` is typed without a
+// cast. Every field is as DingTalk sends it; fields not listed here pass through as `unknown`.
+// The chatbot layer validates these payloads (ChatbotMessage, parseCardCallback,
+// parseGraphRequest); the core only parses the JSON, so nothing here is guaranteed present.
+
+/**
+ * The `data` of a chatbot message (`TOPIC_ROBOT`, `TOPIC_ROBOT_DELEGATE`) as DingTalk sends
+ * it. `registerChatbotHandler` validates it into a `ChatbotMessage`.
+ *
+ * @example
+ * ```ts
+ * client.registerCallbackHandler(TOPIC_ROBOT, (msg) => console.log(msg.data.senderNick, msg.data.text?.content));
+ * ```
+ */
+export interface RobotMessagePayload {
+  msgId?: string;
+  /** `text`, `picture`, `richText`, `audio`, `video`, `file`, … */
+  msgtype?: string;
+  conversationId?: string;
+  /** `'1'` a 1:1 chat, `'2'` a group. */
+  conversationType?: string;
+  conversationTitle?: string;
+  senderId?: string;
+  senderNick?: string;
+  senderStaffId?: string;
+  senderCorpId?: string;
+  chatbotUserId?: string;
+  robotCode?: string;
+  isAdmin?: boolean;
+  isInAtList?: boolean;
+  atUsers?: Array<{ dingtalkId?: string; staffId?: string }>;
+  /** Where a reply goes (no token needed), until `sessionWebhookExpiredTime`. */
+  sessionWebhook?: string;
+  sessionWebhookExpiredTime?: number;
+  /** Wall-clock ms when the user sent it. */
+  createAt?: number;
+  text?: { content: string };
+  /** Every msgtype but `text` carries its fields here (download codes, rich text, …). */
+  content?: { [key: string]: unknown };
+  /** Delegate mode only. */
+  hostingContext?: { userId?: string; nick?: string };
+  [key: string]: unknown;
+}
+
+/**
+ * The `data` of a card callback (`TOPIC_CARD`): `content` and `extension` are JSON strings
+ * (`parseCardCallback` parses them, and finds the button's params).
+ *
+ * @example
+ * ```ts
+ * client.registerCallbackHandler(TOPIC_CARD, (msg) => console.log(msg.data.outTrackId, msg.data.userId));
+ * ```
+ */
+export interface CardCallbackPayload {
+  outTrackId?: string;
+  /** `actionCallback` for a button. */
+  type?: string;
+  corpId?: string;
+  userId?: string;
+  userIdType?: number;
+  spaceType?: string;
+  spaceId?: string;
+  /** JSON: `{ "cardPrivateData": { "actionIds": [...], "params": {...} } }`. */
+  content?: string;
+  extension?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The `data` of a Graph API / AI plugin call (`TOPIC_GRAPH_API`): an HTTP request carried
+ * over the stream (`parseGraphRequest` reads it).
+ *
+ * @example
+ * ```ts
+ * client.registerCallbackHandler(TOPIC_GRAPH_API, (msg) => console.log(msg.data.requestLine?.uri));
+ * ```
+ */
+export interface GraphApiPayload {
+  requestLine?: { method: string; uri: string };
+  headers?: Record<string, string>;
+  body?: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * The payload type of each known CALLBACK topic; a handler registered for one of them gets
+ * its `data` typed. Any other topic's data is `unknown` (give its type as
+ * `registerCallbackHandler<MyData>(topic, …)`).
+ *
+ * @example
+ * ```ts
+ * type Robot = TopicPayloads[typeof TOPIC_ROBOT]; // RobotMessagePayload
+ * ```
+ */
+export interface TopicPayloads {
+  [TOPIC_ROBOT]: RobotMessagePayload;
+  [TOPIC_ROBOT_DELEGATE]: RobotMessagePayload;
+  [TOPIC_CARD]: CardCallbackPayload;
+  [TOPIC_GRAPH_API]: GraphApiPayload;
+}
