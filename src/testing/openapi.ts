@@ -1,4 +1,5 @@
-import type { FakeDingTalkGateway, RecordedRequest, RouteHandler } from './gateway.js';
+import type { FakeDingTalkGateway, RecordedRequest, RouteAnswer, RouteHandler } from './gateway.js';
+import { LimitRules, type FakeLimits, type FakeLimitViolation } from './openapi-limits.js';
 import { newMessageId } from './samples.js';
 
 /**
@@ -14,6 +15,31 @@ export interface FakeOpenApiOptions {
   expireIn?: number;
   /** Delay before the token endpoint answers, to make concurrent callers overlap. */
   tokenDelayMs?: number;
+  /**
+   * DingTalk's production limits (app-wide card QPS, per-card pacing, the 20,000-character
+   * cap, the session webhook's 130101 and size limits): on by default, `false` turns them
+   * off, an object changes some. See {@link FakeLimits}.
+   */
+  limits?: boolean | FakeLimits;
+  /** Called with each limit a bot runs into or pacing rule it breaks (the simulator shows them on its wire). */
+  onViolation?: (violation: FakeLimitViolation) => void;
+}
+
+/**
+ * A card call the fake answered: when it arrived, what it was about, and the HTTP status.
+ *
+ * @example
+ * ```ts
+ * const refused = fake.cardCalls.filter((c: FakeCardCall) => c.status === 403);
+ * ```
+ */
+export interface FakeCardCall {
+  at: number;
+  method: string;
+  path: string;
+  outTrackId: string;
+  status: number;
+  body: Record<string, any>;
 }
 
 /**
@@ -59,6 +85,17 @@ export interface FakeOpenApi {
   revokeTokens(): void;
   /** The next `count` calls to `path` fail with `fault`. */
   failNext(path: string, fault?: OpenApiFault, count?: number): void;
+  /**
+   * The next `count` deliveries (`deliver`, `createAndDeliver`) answer HTTP 200 with
+   * `success: false` in their result, as production sometimes does (SPEC.md §5).
+   */
+  rejectDeliveries(count?: number, errorMsg?: string): void;
+  /** Every card call answered, oldest first (403s included): to check a bot's pacing. */
+  readonly cardCalls: FakeCardCall[];
+  /** Limits the bot ran into and pacing rules it broke, oldest first. */
+  readonly violations: FakeLimitViolation[];
+  /** The limits in force, or `null` when off. */
+  readonly limits: Required<FakeLimits> | null;
 }
 
 /**
@@ -76,6 +113,9 @@ export interface FakeFile {
 
 const ERROR_ID = () => newMessageId().replace(/_/g, '-');
 const FILES = '/files/';
+/** The card endpoints: one app-wide budget (see FakeLimits.cardQps). */
+const CARD_PATH = /^\/v1\.0\/(card\/|im\/.*interactiveCards)/;
+const bodyOf = (req: RecordedRequest) => (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, any>;
 
 /**
  * Adds a fake DingTalk OpenAPI to a {@link FakeDingTalkGateway}: access tokens (with
@@ -86,6 +126,13 @@ const FILES = '/files/';
  * token (`x-acs-dingtalk-access-token`, or `?access_token=` for legacy ones) and the
  * required body fields, answering DingTalk-shaped errors otherwise. A `DingTalkOpenApi` whose
  * `openApiHost` is the gateway's uses it for the legacy (`oapiHost`) endpoints too.
+ *
+ * Production's limits are on unless `limits: false` (see {@link FakeLimits}): more than 20
+ * card calls in a rolling second get a real 403 `QpsLimit` body, card updates above 20,000
+ * characters a 400, the session webhook errcode 130101 past 20 messages a minute in one
+ * conversation; streaming a card faster than every 800 ms, or too close to its delivery or
+ * final frame, is recorded in {@link FakeOpenApi.violations}. `rejectDeliveries()` makes
+ * deliveries fail inside an HTTP 200.
  *
  * @example
  * ```ts
@@ -103,11 +150,15 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   const tokens: string[] = [];
   const uploads: FakeOpenApi['uploads'] = [];
   const files = new Map<string, FakeFile>();
+  const cardCalls: FakeCardCall[] = [];
+  const rules = options.limits === false ? undefined : new LimitRules(options.limits === true ? {} : (options.limits ?? {}), (v) => options.onViolation?.(v));
+  let rejectedDeliveries: string[] = [];
   const error = (status: number, code: string, message: string) => ({ status, body: { code, message, requestid: ERROR_ID() } });
 
   const tokenOk = (token: string | undefined) => token !== undefined && (valid.get(token) ?? 0) > Date.now();
+  const card = (path: string) => CARD_PATH.test(path);
   const api = (method: string, path: string, required: string[], answer: (body: Record<string, any>, req: RecordedRequest) => unknown, legacy = false) => {
-    const handler: RouteHandler = async (req) => {
+    const respond: RouteHandler = async (req) => {
       const fault = faults.get(path)?.shift();
       if (fault) {
         if (fault.errcode !== undefined) return { status: fault.status ?? 200, body: { errcode: fault.errcode, errmsg: fault.message ?? 'error' } };
@@ -118,12 +169,31 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
       } else if (!tokenOk(req.headers['x-acs-dingtalk-access-token'])) {
         return error(401, 'InvalidAuthentication', '不合法的access_token');
       }
-      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, any>;
+      const body = bodyOf(req);
+      const limited = rules && card(path) ? (rules.cardCall(req.at) ?? rules.tooLong(req.at, body.outTrackId, body.content ?? body.cardData?.cardParamMap?.msgContent)) : undefined;
+      if (limited) return limited;
       const missing = required.filter((k) => body[k] === undefined || body[k] === null || body[k] === '');
       if (missing.length) return error(400, 'MissingParameter', `missing ${missing.join(', ')}`);
       return { status: 200, body: await answer(body, req) };
     };
-    gateway.route(method, path, handler);
+    gateway.route(method, path, async (req) => {
+      const out = await respond(req);
+      if (card(path)) {
+        const body = bodyOf(req);
+        const outTrackId = String(body.outTrackId ?? body.cardBizId ?? '');
+        cardCalls.push({ at: req.at, method, path, outTrackId, status: out.status, body });
+        if (cardCalls.length > 5000) cardCalls.shift();
+        if (out.status === 200 && method === 'PUT') rules?.updated(outTrackId, req.at, path.endsWith('/streaming'), body.isFinalize === true);
+      }
+      return out;
+    });
+  };
+  // deliveries that fail inside an HTTP 200 (rejectDeliveries)
+  const deliveryResult = (b: Record<string, any>) => {
+    const errorMsg = rejectedDeliveries.shift();
+    if (errorMsg === undefined) rules?.delivered(String(b.outTrackId), Date.now());
+    const spaceType = String(b.openSpaceId).split('//')[1]?.split('.')[0];
+    return { spaceType, spaceId: String(b.openSpaceId).split('.').slice(1).join('.'), success: errorMsg === undefined, ...(errorMsg === undefined ? { carrierId: ERROR_ID() } : { errorMsg }) };
   };
 
   gateway.route('POST', '/v1.0/oauth2/accessToken', async (req) => {
@@ -142,8 +212,8 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   api('POST', '/v1.0/im/v1.0/robot/interactiveCards/send', ['cardTemplateId', 'robotCode', 'cardData', 'cardBizId'], () => ({ processQueryKey: ERROR_ID() }));
   api('PUT', '/v1.0/im/robots/interactiveCards', ['cardBizId', 'cardData'], () => ({ success: true }));
   api('POST', '/v1.0/card/instances', ['cardTemplateId', 'outTrackId', 'cardData'], (b) => ({ success: true, result: b.outTrackId }));
-  api('POST', '/v1.0/card/instances/deliver', ['outTrackId', 'openSpaceId'], (b) => ({ success: true, result: [{ spaceId: String(b.openSpaceId).split('.').slice(1).join('.'), success: true }] }));
-  api('POST', '/v1.0/card/instances/createAndDeliver', ['cardTemplateId', 'outTrackId', 'cardData', 'openSpaceId'], (b) => ({ success: true, result: { outTrackId: b.outTrackId, deliverResults: [{ success: true }] } }));
+  api('POST', '/v1.0/card/instances/deliver', ['outTrackId', 'openSpaceId'], (b) => ({ success: true, result: [deliveryResult(b)] }));
+  api('POST', '/v1.0/card/instances/createAndDeliver', ['cardTemplateId', 'outTrackId', 'cardData', 'openSpaceId'], (b) => ({ success: true, result: { outTrackId: b.outTrackId, deliverResults: [deliveryResult(b)] } }));
   api('PUT', '/v1.0/card/instances', ['outTrackId'], () => ok);
   api('PUT', '/v1.0/card/streaming', ['outTrackId', 'guid', 'key'], () => ok);
   api('POST', '/v1.0/robot/messageFiles/download', ['robotCode', 'downloadCode'], (b) => ({ downloadUrl: `${gateway.openApiHost}${FILES}${encodeURIComponent(String(b.downloadCode))}` }));
@@ -164,10 +234,23 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
     return { errcode: 0, errmsg: 'ok', type: form.get('type'), media_id: `@lA${crypto.randomUUID().slice(0, 8)}`, created_at: Date.now() };
   }, true);
 
+  if (rules) {
+    // the session webhook under DingTalk's robot limits (the gateway's own route has none)
+    gateway.route('POST', '/robot/sendBySession', (req): RouteAnswer => rules.webhook(req.query.session ?? '', req.at, Buffer.byteLength(req.rawBody)) ?? { status: 200, body: { errcode: 0, errmsg: 'ok' } });
+  }
+
   return {
     tokens,
     uploads,
     files,
+    cardCalls,
+    get violations() {
+      return rules?.violations ?? [];
+    },
+    limits: rules?.limits ?? null,
+    rejectDeliveries: (count = 1, errorMsg = 'the robot cannot deliver to this conversation (injected)') => {
+      rejectedDeliveries = [...rejectedDeliveries, ...Array<string>(count).fill(errorMsg)];
+    },
     get tokenRequests() {
       return gateway.requests.filter((r) => r.path === '/v1.0/oauth2/accessToken');
     },
