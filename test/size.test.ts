@@ -10,7 +10,14 @@ import { describe, expect, it } from 'vitest';
 // added ack-by-topic, dedup on msgId/eventId, the stale check and the WebSocket ping
 // (~520 B min+gzip after trimming); raised to 9 KB for those, not for anything else.
 const CORE_BUDGET = 9 * 1024;
-const FULL_BUDGET = 16 * 1024;
+// The chatbot entry's share (what it adds to the core) was 7 KB until issue 12 put replies
+// and cards under production's limits: the OpenAPI's governor (card budget, QpsLimit retry,
+// idempotent retries, typed rate-limit errors), failures inside an HTTP 200, the AI card's
+// pacing, 20,000-character cap, watchdog and text fallback, replies split at line breaks and
+// sent through the robot OpenAPI after the webhook expires (~2.2 KB min+gzip after trimming).
+// Raised to 9 KB for those, not for anything else; the full budget follows the core's.
+const CHATBOT_SHARE = 9 * 1024;
+const FULL_BUDGET = CORE_BUDGET + CHATBOT_SHARE;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `npm test` builds first, so the test measures what ships (dist). Run alone without a
@@ -58,10 +65,11 @@ describe(`byte budget for a Worker bundle (measured from ${built ? 'dist' : 'src
     await withinBudget('The core entry', core, CORE_BUDGET, `export * from './src/index.ts';`);
   });
 
-  it('keeps the full package (core, chatbot, cards, AI card) within 16 KB min+gzip', async () => {
+  it('keeps the full package (core, chatbot, cards, AI card) within the core budget + 9 KB min+gzip', async () => {
     const core = await workerBundle(`export * from '${entry.core}';`);
     const full = await workerBundle(`export * from '${entry.core}';\nexport * from '${entry.chatbot}';`);
     expect(full.gzip).toBeGreaterThanOrEqual(core.gzip); // the chatbot entry adds to the core, never replaces it
+    expect(full.gzip - core.gzip, 'what the chatbot entry adds to the core').toBeLessThanOrEqual(CHATBOT_SHARE);
     await withinBudget('The full package', full, FULL_BUDGET, `export * from './src/index.ts';\nexport * from './src/chatbot/index.ts';`);
   });
 });

@@ -1,5 +1,8 @@
 // An AI streaming card bot: answers each message in an AI card that fills in as the
-// "model" streams (a stand-in generator here; plug in your LLM's stream).
+// "model" streams (a stand-in generator here; plug in your LLM's stream). The card paces
+// itself for production (one update per 800 ms per card, 20 card calls a second per app
+// through the OpenAPI's governor), and if the card cannot be delivered the answer still
+// reaches the user as a plain reply.
 // - Real DingTalk: DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET (DINGTALK_OPENAPI_HOST optional).
 // - Without them it runs against the local fake gateway and OpenAPI and prints what was sent.
 import { DingTalkStreamClient } from 'dingtalk-stream-universal';
@@ -9,7 +12,7 @@ import { AIStreamingCard, DingTalkOpenApi, registerChatbotHandler } from 'dingta
 async function* fakeModel(question) {
   const answer = `You asked: **${question}**.\n\nHere is a considered answer, streamed token by token, the way a language model would write it.`;
   for (const token of answer.split(/(?<= )/)) {
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    await new Promise((resolve) => setTimeout(resolve, 80));
     yield token;
   }
 }
@@ -18,17 +21,18 @@ async function* fakeModel(question) {
 export function createAICardBot(options, apiOptions = {}) {
   const client = new DingTalkStreamClient(options);
   const api = new DingTalkOpenApi(client, apiOptions);
-  // ack at once: a long answer must not hold the ack past the gateway's redelivery window
+  // chatbot messages are acked on receipt: the model may take as long as it needs
   registerChatbotHandler(client, async (message) => {
     const card = await AIStreamingCard.create(api, message, { title: 'Assistant' });
     try {
       for await (const token of fakeModel(message.text)) await card.append(token);
-      await card.finish();
+      await card.finish({ buttons: [{ text: 'Stream Mode docs', url: 'https://open.dingtalk.com/document/development/introduction-to-stream-mode' }] });
     } catch (err) {
+      // the model failed: the card says so (a card that cannot be updated sends this as a reply)
       client.logger.error('answer failed', err);
       await card.fail('Sorry, something went wrong. Please try again.');
     }
-  }, { ack: 'immediate' });
+  });
   return client;
 }
 
@@ -46,10 +50,11 @@ if (clientId && clientSecret) {
   await client.start();
   console.log('  you › what is stream mode?');
   gateway.pushChatbotMessage('what is stream mode?');
-  const finished = () => fake.calls('/v1.0/card/instances', 'PUT').some((r) => r.body.cardData.cardParamMap.flowStatus === '3');
-  await gateway.waitFor(finished, 10_000, 'the card to finish');
+  const finished = () => fake.calls('/v1.0/card/instances', 'PUT').find((r) => r.body.cardData.cardParamMap.flowStatus === '3');
+  await gateway.waitFor(finished, 15_000, 'the card to finish');
   const streams = fake.calls('/v1.0/card/streaming', 'PUT');
-  console.log(`  bot › ${streams.length} streaming updates (throttled), then finished with:\n${streams.at(-1).body.content}`);
+  console.log(`  bot › ${streams.length} streaming updates (at most one per 800 ms), then finished with:\n${finished().body.cardData.cardParamMap.msgContent}`);
+  console.log(`  pacing rules broken: ${fake.violations.length}`);
   await client.stop();
   await gateway.close();
 }

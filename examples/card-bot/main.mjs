@@ -14,11 +14,12 @@ export function createCardBot(options, cardTemplateId, apiOptions = {}) {
     const outTrackId = await api.createAndDeliverCard({ cardTemplateId, to: message, cardData: { title: `Approve "${message.text}"?`, status: 'pending' }, atSender: true });
     client.logger.info(`card ${outTrackId} sent`);
   });
-  // the button's callback: the answer updates the card for everyone, plus a private note for the presser
+  // the button's callback: the answer updates the card for everyone, plus a private note for
+  // the presser (userPrivateData: the presser's own params, not keyed by userId)
   registerCardCallbackHandler(client, (callback) =>
     cardCallbackResponse({
       cardData: { status: callback.params.action ?? 'unknown' },
-      privateData: { [callback.userId]: { note: `you chose ${callback.params.action}` } },
+      userPrivateData: { note: `you chose ${callback.params.action}` },
     }),
   );
   return client;

@@ -1,6 +1,9 @@
 import { DingTalkStreamError } from '../errors.js';
 import { resolveTarget, type CardDelivery, type CardParams, type CardTarget } from './cards.js';
+import { wait } from './governor.js';
 import type { DingTalkOpenApi } from './openapi.js';
+import { clip } from './text.js';
+import { ChatbotReplier } from './webhook.js';
 
 /**
  * The AI card template the Python SDK's `AIMarkdownCardInstance` uses.
@@ -23,11 +26,77 @@ export const AI_CARD_TEMPLATE_ID = '382e4302-551d-4880-bf29-a30acfab2e71.schema'
 export const AICardStatus = { PROCESSING: '1', INPUTING: '2', FINISHED: '3', EXECUTING: '4', FAILED: '5' } as const;
 
 /**
+ * DingTalk protects a card against updates closer than ~800 ms: the DingTalk team's
+ * channel SDK and its connector stream at most every 800 ms (dingtalk-channel-sdk-nodejs
+ * SPEC.md §5 "节流"; protocol.md §10.3).
+ */
+const MIN_INTERVAL_MS = 800;
+
+/**
+ * A content frame right after the delivery, or a final frame right after the previous one,
+ * races the client fetching the card: it intermittently renders "内容加载失败" (SPEC.md §5
+ * "帧节奏", 500 ms, ported from DingTalk's own dws client).
+ */
+const FRAME_GAP_MS = 500;
+
+/**
+ * The most one card update carries (SPEC.md §5 "单帧内容上限 20000"). A longer answer shows
+ * its first 20,000 characters ending in "…" and continues in follow-up messages.
+ *
+ * @example
+ * ```ts
+ * if (answer.length > AI_CARD_MAX_CHARS) console.log('the rest follows as messages');
+ * ```
+ */
+export const AI_CARD_MAX_CHARS = 20_000;
+const OVERFLOW = '\n\n…';
+
+/** A card nobody finished is finished after this long without an update (the connector's CARD_WATCHDOG_TIMEOUT, SPEC.md §5). */
+const WATCHDOG_MS = 600_000;
+
+/**
+ * A button under a finished AI card (`sys_full_json_obj.msgButtons`, the list the Python
+ * SDK's `ai_finish(button_list=…)` takes): a link (`url`, optionally `iosUrl`), or a
+ * callback button (`id` with `request: true`) whose press arrives through
+ * `registerCardCallbackHandler`.
+ *
+ * @example
+ * ```ts
+ * const buttons: AICardButton[] = [{ text: 'Docs', url: 'https://open.dingtalk.com', color: 'gray' }, { text: 'Retry', id: 'retry', request: true }];
+ * ```
+ */
+export interface AICardButton {
+  text: string;
+  url?: string;
+  iosUrl?: string;
+  id?: string;
+  request?: boolean;
+  /** `blue` or `gray`. */
+  color?: string;
+}
+
+/**
+ * What {@link AIStreamingCard.finish} may add: the final text, buttons, and markdown that does
+ * not stream (`staticMsgContent`, the Python SDK's `update(static_markdown=…)`).
+ *
+ * @example
+ * ```ts
+ * await card.finish({ staticText: '_Sources: the handbook_', buttons: [{ text: 'More', url: 'https://example.com' }] });
+ * ```
+ */
+export interface AICardFinish {
+  /** Default: the text so far. */
+  text?: string;
+  buttons?: AICardButton[];
+  staticText?: string;
+}
+
+/**
  * Options of {@link AIStreamingCard.create}.
  *
  * @example
  * ```ts
- * const options: AIStreamingCardOptions = { title: 'Assistant', throttleMs: 500 };
+ * const options: AIStreamingCardOptions = { title: 'Assistant', minIntervalMs: 1000 };
  * ```
  */
 export interface AIStreamingCardOptions extends Omit<CardDelivery, 'to'> {
@@ -39,8 +108,23 @@ export interface AIStreamingCardOptions extends Omit<CardDelivery, 'to'> {
   cardData?: CardParams;
   /** The streamed variable; default `msgContent`. */
   contentKey?: string;
-  /** Streamed updates are coalesced so at most one PUT goes out per this many ms; default 300. */
-  throttleMs?: number;
+  /**
+   * At most one update of this card per this many ms, however fast the model streams;
+   * default 800 (DingTalk's per-card protection). The gap after the delivery and before the
+   * final frame is 500 ms, or this when shorter.
+   */
+  minIntervalMs?: number;
+  /** A card left open this long after its last text is finished by the SDK, so that it stops spinning; default 600 000 (10 min), 0 for never. */
+  watchdogMs?: number;
+  /**
+   * Make sure the user gets the answer as messages when the card cannot carry it: a card
+   * that cannot be created, delivered or finished sends its text as a markdown reply (with a
+   * warning), and text beyond 20,000 characters continues in follow-up replies. Default
+   * true; false throws instead (and truncates at 20,000).
+   */
+  textFallback?: boolean;
+  /** Ends the card's waits and timers; nothing more is sent for it. */
+  signal?: AbortSignal;
   outTrackId?: string;
   supportForward?: boolean;
 }
@@ -48,41 +132,57 @@ export interface AIStreamingCardOptions extends Omit<CardDelivery, 'to'> {
 /**
  * An AI streaming card, fed chunk by chunk (e.g. from an LLM's stream): created in
  * "processing" state, switched to "inputting" with the first text, streamed with the
- * accumulated markdown through `PUT /v1.0/card/streaming` (coalesced: at most one PUT per
- * `throttleMs`), then finished or failed. `append`/`update` never wait for the network; an
- * error of a background update is thrown by the next call and by `finish()`. The final text
- * is always sent.
+ * accumulated markdown through `PUT /v1.0/card/streaming`, then finished or failed.
+ *
+ * Paced for production: at most one update per `minIntervalMs` (800 ms), the latest text
+ * always sent (a trailing update when a window ends), 500 ms after the delivery before the
+ * first text and before the final frame, at most 20,000 characters per update. App-wide
+ * limits are the OpenAPI's governor's. `append`/`update` never wait for the network; a failed
+ * update is logged and the next one carries the whole text. If the card cannot be created,
+ * delivered or finished, the text goes out as a reply instead (`textFallback`), and a
+ * watchdog finishes a card left open for 10 minutes.
  *
  * @example
  * ```ts
  * const card = await AIStreamingCard.create(api, message, { title: 'Assistant' });
- * try {
- *   for await (const chunk of llm.stream(message.text)) await card.append(chunk);
- *   await card.finish();
- * } catch (err) {
- *   await card.fail('Sorry, something went wrong.');
- * }
+ * for await (const chunk of llm.stream(message.text)) await card.append(chunk);
+ * await card.finish({ buttons: [{ text: 'Docs', url: 'https://open.dingtalk.com' }] });
  * ```
  */
 export class AIStreamingCard {
   private text = '';
+  /** The frame last sent (or tried): the card is up to date while it equals {@link frame}. */
+  private sent = '';
   private inputting = false;
-  private dirty = false;
   private state: 'open' | 'finished' | 'failed' = 'open';
-  private lastSentAt = -Infinity;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private inFlight: Promise<void> | undefined;
-  private error: unknown;
+  /** When the last call about this card ended (the delivery, then each update). */
+  private lastAt = Date.now();
+  private pump: Promise<void> | undefined;
+  /** Aborted when the card closes: ends the pump's wait. */
+  private readonly stop = new AbortController();
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private failures = 0;
+  private readonly onAbort = () => {
+    this.state = 'failed';
+    this.release();
+  };
 
   private constructor(
     private readonly api: DingTalkOpenApi,
     readonly outTrackId: string,
     private readonly options: AIStreamingCardOptions,
-    private readonly hostNick: string | undefined,
-  ) {}
+    private readonly to: CardTarget,
+    /** Whether the card exists in the chat; false: it could not be created or delivered, and the text will go out as a reply. */
+    readonly delivered: boolean,
+  ) {
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.arm();
+  }
 
   /**
-   * Creates and delivers the card (`flowStatus` "1", processing) where `to` points.
+   * Creates and delivers the card (`flowStatus` "1", processing) where `to` points. If that
+   * fails and `textFallback` is on (the default), it logs a warning and resolves with a card
+   * whose `delivered` is false: its text goes out as a reply when it finishes.
    *
    * @example
    * ```ts
@@ -90,14 +190,22 @@ export class AIStreamingCard {
    * ```
    */
   static async create(api: DingTalkOpenApi, to: CardTarget, options: AIStreamingCardOptions = {}): Promise<AIStreamingCard> {
-    const { templateId, title, logo, cardData, contentKey: _k, throttleMs: _t, ...delivery } = options;
-    const outTrackId = await api.createAndDeliverCard({
-      ...delivery,
-      to,
-      cardTemplateId: templateId ?? AI_CARD_TEMPLATE_ID,
-      cardData: { ...(title ? { msgTitle: title } : {}), ...(logo ? { logo } : {}), ...cardData, flowStatus: AICardStatus.PROCESSING },
-    });
-    return new AIStreamingCard(api, outTrackId, options, resolveTarget(to).message?.hostingContext?.nick);
+    const { templateId, title, logo, cardData, contentKey: _k, minIntervalMs: _i, watchdogMs: _w, textFallback, signal: _s, ...delivery } = options;
+    const outTrackId = options.outTrackId ?? crypto.randomUUID();
+    try {
+      await api.createAndDeliverCard({
+        ...delivery,
+        outTrackId,
+        to,
+        cardTemplateId: templateId ?? AI_CARD_TEMPLATE_ID,
+        cardData: { ...(title ? { msgTitle: title } : {}), ...(logo ? { logo } : {}), ...cardData, flowStatus: AICardStatus.PROCESSING },
+      });
+    } catch (err) {
+      if (textFallback === false) throw err;
+      api.logger.warn(`AI card ${outTrackId} not delivered, its text goes out as a reply: ${(err as Error).message}`);
+      return new AIStreamingCard(api, outTrackId, options, to, false);
+    }
+    return new AIStreamingCard(api, outTrackId, options, to, true);
   }
 
   /**
@@ -125,7 +233,7 @@ export class AIStreamingCard {
   }
 
   /**
-   * Appends a chunk; the card shows the accumulated text at the next coalesced update.
+   * Appends a chunk; the card shows the accumulated text at its next update.
    *
    * @example
    * ```ts
@@ -149,26 +257,27 @@ export class AIStreamingCard {
   }
 
   /**
-   * Sends the final text (the accumulated one, or `finalText`) with `isFinalize`, then
-   * marks the card finished (`flowStatus` "3"). Throws an error a background update met.
+   * Sends the final text (the accumulated one, or `final.text`) with `isFinalize`, then marks
+   * the card finished (`flowStatus` "3") with the buttons and static text. Text beyond
+   * 20,000 characters follows as replies. If the card cannot be finished, the text goes out
+   * as a reply (`textFallback`); with that off, the error is thrown.
    *
    * @example
    * ```ts
    * await card.finish();
+   * await other.finish({ text: 'Done.', buttons: [{ text: 'Open', url: 'https://example.com' }] });
    * ```
    */
-  async finish(finalText?: string): Promise<void> {
-    this.close('finished');
-    if (finalText !== undefined) this.text = finalText;
-    await this.inFlight;
-    if (this.error) throw this.error;
-    if (this.inputting) await this.stream(true);
-    await this.api.updateCard({ outTrackId: this.outTrackId, cardData: this.cardData(AICardStatus.FINISHED) });
+  async finish(final: string | AICardFinish = {}): Promise<void> {
+    const o = typeof final === 'string' ? { text: final } : final;
+    await this.close('finished');
+    if (o.text !== undefined) this.text = o.text;
+    await this.end(AICardStatus.FINISHED, o);
   }
 
   /**
    * Marks the card failed (`flowStatus` "5"), keeping the text so far and appending
-   * `reason` if given. Errors of earlier background updates are ignored here.
+   * `reason` if given; a card that is not there sends that text as a reply.
    *
    * @example
    * ```ts
@@ -176,62 +285,131 @@ export class AIStreamingCard {
    * ```
    */
   async fail(reason?: string): Promise<void> {
-    this.close('failed');
-    await this.inFlight;
+    await this.close('failed');
     if (reason) this.text = this.text ? `${this.text}\n\n${reason}` : reason;
-    await this.api.updateCard({ outTrackId: this.outTrackId, cardData: this.cardData(AICardStatus.FAILED) });
+    await this.end(AICardStatus.FAILED, {});
   }
 
   private set(text: string): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(new DingTalkStreamError('AI_CARD_CLOSED', `The AI card is already ${this.state}; create a new one to write more.`));
-    if (this.error) return Promise.reject(this.error);
+    if (this.state !== 'open') return Promise.reject(this.closed());
     this.text = text;
-    this.dirty = true;
-    this.schedule();
+    this.arm();
+    if (this.delivered) this.pump ??= this.run();
     return Promise.resolve();
   }
 
-  // one timer or one PUT at a time; chunks arriving meanwhile are coalesced into the next PUT
-  private schedule(): void {
-    if (this.timer !== undefined || this.inFlight || !this.dirty || this.state !== 'open') return;
-    const wait = Math.max(0, this.lastSentAt + (this.options.throttleMs ?? 300) - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.inFlight = this.stream(false)
-        .catch((err: unknown) => void (this.error ??= err))
-        .finally(() => {
-          this.inFlight = undefined;
-          this.schedule();
+  // one update at a time, each when the card's next slot comes, with the text as it is then
+  private async run(): Promise<void> {
+    try {
+      while (this.state === 'open' && this.frame() !== this.sent) {
+        await wait(this.due(), this.stop.signal);
+        await this.push(false, this.stop.signal).catch((err: unknown) => {
+          if (err === this.stop.signal.reason) return; // the card closed meanwhile: not a failure
+          // the next update carries the whole text again, so one lost update costs nothing
+          this.api.logger[this.failures++ ? 'debug' : 'warn'](`AI card ${this.outTrackId}: update failed, the next carries the whole text: ${(err as Error).message}`);
         });
-    }, wait);
-  }
-
-  private async stream(isFinalize: boolean): Promise<void> {
-    this.dirty = false;
-    if (!this.inputting) {
-      await this.api.updateCard({ outTrackId: this.outTrackId, cardData: this.cardData(AICardStatus.INPUTING) });
-      this.inputting = true;
+      }
+    } catch {
+      /* the card closed while waiting */
+    } finally {
+      this.pump = undefined;
     }
-    this.lastSentAt = Date.now();
-    await this.api.streamCard({ outTrackId: this.outTrackId, key: this.options.contentKey ?? 'msgContent', content: this.text, isFull: true, isFinalize });
   }
 
-  private close(state: 'finished' | 'failed'): void {
-    if (this.state !== 'open') throw new DingTalkStreamError('AI_CARD_CLOSED', `The AI card is already ${this.state}.`);
+  /** ms until the next update may go: `minIntervalMs` after the last one, the frame gap after the delivery. */
+  private due(): number {
+    const interval = this.options.minIntervalMs ?? MIN_INTERVAL_MS;
+    return (this.inputting ? interval : Math.min(FRAME_GAP_MS, interval)) + this.lastAt - Date.now();
+  }
+
+  /** What the card shows: the text, or its first 20,000 characters ending in "…". */
+  private frame(): string {
+    return this.text.length > AI_CARD_MAX_CHARS ? clip(this.text, AI_CARD_MAX_CHARS - OVERFLOW.length) + OVERFLOW : this.text;
+  }
+
+  private async push(isFinalize: boolean, signal: AbortSignal | undefined): Promise<void> {
+    const content = (this.sent = this.frame());
+    try {
+      if (this.inputting) await this.api.streamCard({ outTrackId: this.outTrackId, key: this.options.contentKey ?? 'msgContent', content, isFull: true, isFinalize }, { signal });
+      else {
+        // the switch to "inputting" carries the first text: it is the first content frame
+        await this.api.updateCard({ outTrackId: this.outTrackId, cardData: this.cardData(AICardStatus.INPUTING, content) }, { signal });
+        this.inputting = true;
+      }
+    } finally {
+      this.lastAt = Date.now();
+    }
+  }
+
+  private async close(state: 'finished' | 'failed'): Promise<void> {
+    if (this.state !== 'open') throw this.closed();
     this.state = state;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.release();
+    await this.pump;
   }
 
-  private cardData(flowStatus: string): CardParams {
-    const { title, logo } = this.options;
+  private closed(): DingTalkStreamError {
+    return new DingTalkStreamError('AI_CARD_CLOSED', `The AI card is already ${this.state}; create a new one to write more.`);
+  }
+
+  // the timers, the pump's wait and the abort listener: nothing of the card outlives it
+  private release(): void {
+    clearTimeout(this.watchdog);
+    this.stop.abort();
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private async end(flowStatus: string, o: AICardFinish): Promise<void> {
+    const { signal, textFallback } = this.options;
+    let rest = this.text; // what goes out as a reply: all of it, unless the card carries it
+    if (this.delivered) {
+      try {
+        if (this.inputting && flowStatus === AICardStatus.FINISHED) {
+          await wait(this.due(), signal);
+          await this.push(true, signal);
+        }
+        await wait(this.due(), signal);
+        await this.api.updateCard({ outTrackId: this.outTrackId, cardData: this.cardData(flowStatus, this.frame(), o) }, { signal });
+        this.lastAt = Date.now();
+        // beyond the card's 20,000 characters: the rest as messages
+        const shown = clip(this.text, AI_CARD_MAX_CHARS - OVERFLOW.length).length;
+        rest = this.text.length > AI_CARD_MAX_CHARS && textFallback !== false ? `…${this.text.slice(shown)}` : '';
+      } catch (err) {
+        if (textFallback === false || signal?.aborted) throw err;
+        this.api.logger.warn(`AI card ${this.outTrackId} not closed, its text goes out as a reply: ${(err as Error).message}`);
+      }
+    }
+    if (rest.trim()) await this.reply(rest);
+  }
+
+  // a markdown reply to where the card went: the session webhook, or the robot OpenAPI
+  private reply(text: string): Promise<unknown> {
+    const { group, user, message } = resolveTarget(this.to);
+    const title = this.options.title ?? (text.replace(/^[\s#>*_`-]+/, '').split('\n')[0]!.slice(0, 30) || '…');
+    return new ChatbotReplier(message ?? (group ? { conversationType: '2', conversationId: group } : { senderStaffId: user }), { api: this.api }).markdown(title, text);
+  }
+
+  private arm(): void {
+    clearTimeout(this.watchdog);
+    const ms = this.options.watchdogMs ?? WATCHDOG_MS;
+    if (ms <= 0) return;
+    this.watchdog = setTimeout(() => {
+      this.api.logger.warn(`AI card ${this.outTrackId} left open ${ms} ms: the watchdog finishes it`);
+      this.finish().catch((err: unknown) => this.api.logger.warn(`AI card ${this.outTrackId}: ${(err as Error).message}`));
+    }, ms);
+  }
+
+  private cardData(flowStatus: string, content: string, o: AICardFinish = {}): CardParams {
+    const { title, logo, contentKey } = this.options;
     const full: Record<string, unknown> = { order: ['msgTitle', 'msgContent', 'staticMsgContent', 'msgTextList', 'msgImages', 'msgSlider', 'msgButtons'] };
     // delegate (hosting) messages: say whose assistant answers, like the Python SDK
-    if (this.hostNick) full.source = { text: `由${this.hostNick}的数字助理回答` };
+    const nick = resolveTarget(this.to).message?.hostingContext?.nick;
+    if (nick) full.source = { text: `由${nick}的数字助理回答` };
+    if (o.buttons?.length) full.msgButtons = o.buttons;
     return {
       flowStatus,
-      [this.options.contentKey ?? 'msgContent']: this.text,
-      staticMsgContent: '',
+      [contentKey ?? 'msgContent']: content,
+      staticMsgContent: o.staticText ?? '',
       ...(title ? { msgTitle: title } : {}),
       ...(logo ? { logo } : {}),
       sys_full_json_obj: full,

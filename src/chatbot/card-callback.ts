@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { cardParamMap, privateCardData, type CardParams } from './cards.js';
+import { DingTalkStreamError } from '../errors.js';
+import { cardParamMap, type CardParams } from './cards.js';
 import { jsonField, validate } from './validate.js';
 
 const jsonText = v.optional(v.union([v.string(), v.record(v.string(), v.unknown())]));
@@ -77,36 +78,61 @@ export function parseCardCallback(data: unknown): CardCallback {
 }
 
 /**
- * What a card callback answers: new public card data and/or per-user private data.
+ * What a card callback answers (DingTalk's document "event-callback-card"; go SDK
+ * `card/model.go` `CardResponse`): new public card data, and the **clicking user's**
+ * private data in `userPrivateData`, which is not keyed by userId. (`privateData` keyed by
+ * userId is the shape of `PUT /v1.0/card/instances`, i.e. `api.updateCard`; in a callback
+ * answer DingTalk ignores it.)
  *
  * @example
  * ```ts
- * const r: CardCallbackResponse = cardCallbackResponse({ cardData: { status: 'accepted' } });
+ * const r: CardCallbackResponse = cardCallbackResponse({ cardData: { status: 'accepted' }, userPrivateData: { voted: true } });
  * ```
  */
 export interface CardCallbackResponse {
   cardData?: { cardParamMap: Record<string, string> };
-  privateData?: Record<string, { cardParamMap: Record<string, string> }>;
+  /** The clicking user's private params. */
+  userPrivateData?: { cardParamMap: Record<string, string> };
   cardUpdateOptions?: { updateCardDataByKey?: boolean; updatePrivateDataByKey?: boolean };
 }
 
 /**
- * Builds a card callback response: `cardData.cardParamMap` for everyone, and
- * `privateData` (userId → `cardParamMap`) for data only that user sees. `privateData` is
- * the key of DingTalk's card-data documentation, of `PUT /v1.0/card/instances` and of the
- * Python SDK's example (the Go SDK's `userPrivateData` is not in the OpenAPI docs).
+ * What {@link cardCallbackResponse} takes. `userPrivateData` holds plain values only, so a
+ * userId-keyed map (`{ [userId]: { … } }`, the `api.updateCard` shape) does not type-check.
+ *
+ * @example
+ * ```ts
+ * const answer: CardCallbackAnswer = { cardData: { votes: 3 }, userPrivateData: { voted: true } };
+ * ```
+ */
+export interface CardCallbackAnswer {
+  /** Card data for everyone. */
+  cardData?: CardParams;
+  /** Data only the user who pressed sees (not keyed by userId). */
+  userPrivateData?: Record<string, string | number | boolean | null>;
+  updateCardDataByKey?: boolean;
+  updatePrivateDataByKey?: boolean;
+  /** Not a callback field: use `userPrivateData` (keyed `privateData` belongs to `api.updateCard`). */
+  privateData?: never;
+}
+
+/**
+ * Builds a card callback response: `cardData.cardParamMap` for everyone and
+ * `userPrivateData.cardParamMap` for the user who pressed the button. Throws when given
+ * `privateData`, which DingTalk would silently ignore in a callback answer.
  *
  * @example
  * ```ts
  * registerCardCallbackHandler(client, (cb) =>
- *   cardCallbackResponse({ cardData: { votes: 3 }, privateData: { [cb.userId]: { voted: true } } }));
+ *   cardCallbackResponse({ cardData: { votes: 3 }, userPrivateData: { voted: true } }));
  * ```
  */
-export function cardCallbackResponse(o: { cardData?: CardParams; privateData?: Record<string, CardParams>; updateCardDataByKey?: boolean; updatePrivateDataByKey?: boolean }): CardCallbackResponse {
+export function cardCallbackResponse(o: CardCallbackAnswer): CardCallbackResponse {
+  if ('privateData' in o) throw new DingTalkStreamError('INVALID_ARGUMENT', 'A card callback answers with userPrivateData (not keyed by userId); keyed privateData is for api.updateCard.');
   const options = { ...(o.updateCardDataByKey !== undefined ? { updateCardDataByKey: o.updateCardDataByKey } : {}), ...(o.updatePrivateDataByKey !== undefined ? { updatePrivateDataByKey: o.updatePrivateDataByKey } : {}) };
   return {
     ...(o.cardData ? { cardData: cardParamMap(o.cardData) } : {}),
-    ...(o.privateData ? { privateData: privateCardData(o.privateData) } : {}),
+    ...(o.userPrivateData ? { userPrivateData: cardParamMap(o.userPrivateData) } : {}),
     ...(Object.keys(options).length ? { cardUpdateOptions: options } : {}),
   };
 }

@@ -41,8 +41,20 @@ export function cardParamMap(params: CardParams = {}): { cardParamMap: Record<st
   return { cardParamMap: map };
 }
 
-/** Per-user private card data: userId → params. */
-export function privateCardData(data: Record<string, CardParams>): Record<string, { cardParamMap: Record<string, string> }> {
+/**
+ * Private card data of several users, keyed by userId: the `privateData` of
+ * `PUT /v1.0/card/instances` and card creation. (A card callback answers with
+ * `userPrivateData` instead: the clicking user's params, not keyed.)
+ *
+ * @example
+ * ```ts
+ * const data: PrivateDataByUser = { manager01: { canApprove: true } };
+ * ```
+ */
+export type PrivateDataByUser = Record<string, CardParams>;
+
+/** Per-user private card data: userId → `{ cardParamMap }`. */
+export function privateCardData(data: PrivateDataByUser): Record<string, { cardParamMap: Record<string, string> }> {
   const out: Record<string, { cardParamMap: Record<string, string> }> = {};
   for (const [userId, params] of Object.entries(data)) out[userId] = cardParamMap(params);
   return out;

@@ -4,6 +4,7 @@ import { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT } from '../protocol/topics.js'
 import { parseCardCallback, type CardCallback, type CardCallbackResponse } from './card-callback.js';
 import { graphResponse, parseGraphRequest, type GraphRequest, type GraphResponse } from './graph.js';
 import { ChatbotMessage } from './message.js';
+import { openApiOf } from './openapi.js';
 import { ChatbotReplier, type ReplierOptions } from './webhook.js';
 
 /**
@@ -20,8 +21,9 @@ export type ChatbotHandler = (message: ChatbotMessage, reply: ChatbotReplier, st
 /**
  * Options of {@link registerChatbotHandler} and {@link chatbotMessages}: the topic
  * (default `TOPIC_ROBOT`; `TOPIC_ROBOT_DELEGATE` for delegate mode), the ack policy (default
- * on receipt) and timeout, webhook hosts to trust beyond DingTalk's, and what to do when the
- * handler fails.
+ * on receipt) and timeout, webhook hosts to trust beyond DingTalk's, the reply's split length
+ * and OpenAPI (default: the first `DingTalkOpenApi` built on the client, else a new one), and
+ * what to do when the handler fails.
  *
  * @example
  * ```ts
@@ -74,7 +76,9 @@ type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' 
 function context(client: Client, stream: StreamMessage, options: ChatbotHandlerOptions): ChatbotContext | undefined {
   try {
     const message = ChatbotMessage.from(stream.data);
-    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts }), stream };
+    // the OpenAPI carries replies past the webhook's 90 minutes: the one given, else the client's
+    const api = options.api ?? openApiOf(client);
+    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api }), stream };
   } catch (err) {
     client.logger.warn(`ignored chatbot message ${stream.messageId}: ${(err as Error).message}`);
     return undefined;

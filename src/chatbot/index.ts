@@ -26,11 +26,12 @@ export type { OpenApiOptions, CardCreate, InteractiveCard, RequestOptions } from
 export { robotMessage } from './robot-messages.js';
 export type { RobotMessage } from './robot-messages.js';
 export { cardParamMap, openSpaceId } from './cards.js';
-export type { CardTarget, CardParams, CardDelivery } from './cards.js';
+export type { CardTarget, CardParams, CardDelivery, PrivateDataByUser } from './cards.js';
 export { parseCardCallback, cardCallbackResponse } from './card-callback.js';
-export type { CardCallback, CardCallbackResponse } from './card-callback.js';
-export { AIStreamingCard, AI_CARD_TEMPLATE_ID, AICardStatus } from './ai-card.js';
-export type { AIStreamingCardOptions } from './ai-card.js';
+export type { CardCallback, CardCallbackResponse, CardCallbackAnswer } from './card-callback.js';
+export { AIStreamingCard, AI_CARD_TEMPLATE_ID, AI_CARD_MAX_CHARS, AICardStatus } from './ai-card.js';
+export type { AIStreamingCardOptions, AICardButton, AICardFinish } from './ai-card.js';
 export { parseGraphRequest, graphResponse } from './graph.js';
 export type { GraphRequest, GraphResponse } from './graph.js';
 export { OpenApiError, WebhookError, PayloadError } from './errors.js';
+export type { OpenApiErrorCode } from './errors.js';

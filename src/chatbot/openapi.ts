@@ -1,8 +1,9 @@
 import type { DingTalkStreamClient } from '../client.js';
 import { assertSecureUrl } from '../connection/transport.js';
 import { createLogger, Redactor, type Logger } from '../logger.js';
-import { cardParamMap, deliverFields, privateCardData, resolveTarget, type CardDelivery, type CardParams, type CardTarget } from './cards.js';
-import { OpenApiError } from './errors.js';
+import { cardParamMap, deliverFields, privateCardData, resolveTarget, type CardDelivery, type CardParams, type CardTarget, type PrivateDataByUser } from './cards.js';
+import { OpenApiError, type OpenApiErrorCode } from './errors.js';
+import { CardBudget, IDEMPOTENT_RETRIES, isCardCall, isIdempotent, isQuotaExceeded, isRateLimited, QPS_BACKOFF_MS, retryDelay, wait } from './governor.js';
 import type { RobotMessage } from './robot-messages.js';
 import { TokenCache } from './token.js';
 
@@ -28,6 +29,12 @@ export interface OpenApiOptions {
   logger?: Logger;
   /** Per-request timeout; default 15 s. */
   timeoutMs?: number;
+  /**
+   * Card calls per second for the whole app (all card endpoints together); default 20, the
+   * standard edition's per-app limit (DingTalk's throttling document) and the DingTalk
+   * team's own bucket. Calls beyond it wait their turn; none is dropped.
+   */
+  cardQps?: number;
 }
 
 /**
@@ -44,7 +51,7 @@ export interface CardCreate {
   outTrackId?: string;
   cardData?: CardParams;
   /** userId → private params shown only to that user. */
-  privateData?: Record<string, CardParams>;
+  privateData?: PrivateDataByUser;
   /** How button callbacks arrive; default `'STREAM'` (this SDK's `registerCardCallbackHandler`). */
   callbackType?: 'STREAM' | 'HTTP';
   callbackRouteKey?: string;
@@ -76,14 +83,36 @@ export interface InteractiveCard {
   extra?: Record<string, unknown>;
 }
 
-/** Request options of {@link DingTalkOpenApi.request}. */
+/**
+ * Request options of {@link DingTalkOpenApi.request}.
+ *
+ * @example
+ * ```ts
+ * const options: RequestOptions = { idempotent: true, signal: AbortSignal.timeout(30_000) };
+ * ```
+ */
 export interface RequestOptions {
   /** A legacy `oapi` endpoint: token in `?access_token=`, errors as `{errcode, errmsg}`. */
   legacy?: boolean;
+  /**
+   * May the call be sent again after a network error, a timeout or a 5xx? Default: yes for
+   * GET/PUT/DELETE and the token, no for other POSTs (a send could show twice).
+   */
+  idempotent?: boolean;
+  /** Aborts the waits (the card budget, backoffs) before the call is sent. */
+  signal?: AbortSignal;
 }
 
 type Json = Record<string, any>;
 type Source = Pick<DingTalkStreamClient, 'clientId' | 'credential' | 'settings' | 'platform' | 'logger' | 'redactor'>;
+
+// the first OpenAPI built on a client: replies that need the OpenAPI share its governor
+const byClient = new WeakMap<object, DingTalkOpenApi>();
+
+/** The client's OpenAPI: the first one built on it, or a new one (undefined for a client without credentials). */
+export function openApiOf(client: object): DingTalkOpenApi | undefined {
+  return byClient.get(client) ?? ('credential' in client ? new DingTalkOpenApi(client as DingTalkStreamClient) : undefined);
+}
 
 // legacy endpoints answer 200 with these errcodes for an invalid / expired token
 const LEGACY_TOKEN_ERRORS = new Set([40001, 40014, 42001]);
@@ -93,6 +122,9 @@ const LEGACY_TOKEN_ERRORS = new Set([40001, 40014, 42001]);
  * legacy interactive cards, card instances, AI-card streaming, and robot message files.
  * Every call sends `x-acs-dingtalk-access-token`, retries once with a fresh token after a
  * 401, and turns DingTalk's `{code, message, requestid}` errors into {@link OpenApiError}.
+ * One instance is one app's governor: card calls share a budget of `cardQps` (default 20
+ * a second), a `QpsLimit` answer is retried once after 2 s, and idempotent calls (GET, PUT,
+ * the token) are retried twice after network errors and 5xx, with jittered backoff.
  *
  * @example
  * ```ts
@@ -104,11 +136,14 @@ export class DingTalkOpenApi {
   readonly clientId: string;
   readonly openApiHost: string;
   readonly oapiHost: string;
-  private readonly fetch: typeof fetch;
-  private readonly logger: Logger;
+  /** The `fetch` every call uses (the client's platform fetch, proxy included). */
+  readonly fetch: typeof fetch;
+  /** Where warnings go (the client's logger, secrets scrubbed). */
+  readonly logger: Logger;
   private readonly redactor: Redactor;
   private readonly timeoutMs: number;
   private readonly tokens: TokenCache;
+  private readonly cards: CardBudget;
 
   constructor(source: DingTalkStreamClient | OpenApiOptions, overrides: Partial<Omit<OpenApiOptions, 'clientId' | 'clientSecret'>> = {}) {
     let clientSecret: string;
@@ -120,6 +155,7 @@ export class DingTalkOpenApi {
       this.logger = overrides.logger ? createLogger(overrides.logger, 'info', this.redactor) : client.logger;
       this.fetch = overrides.fetch ?? client.platform.fetch;
       this.openApiHost = overrides.openApiHost ?? client.settings.openApiHost;
+      if (!byClient.has(source)) byClient.set(source, this);
     } else {
       const o = source as OpenApiOptions;
       this.clientId = o.clientId;
@@ -138,9 +174,12 @@ export class DingTalkOpenApi {
     assertSecureUrl(this.openApiHost);
     assertSecureUrl(this.oapiHost);
     this.timeoutMs = overrides.timeoutMs ?? 15_000;
+    // 1050, not 1000: calls this far apart reach DingTalk a few ms closer or further, and at
+    // exactly 1000 / qps one arriving early puts qps + 1 of them in one of its seconds
+    this.cards = new CardBudget(1050 / (overrides.cardQps ?? 20));
     this.tokens = new TokenCache(async () => {
       const path = '/v1.0/oauth2/accessToken';
-      const { status, data, text } = await this.http('POST', this.openApiHost + path, path, { 'content-type': 'application/json' }, JSON.stringify({ appKey: this.clientId, appSecret: clientSecret }));
+      const { status, data, text } = await this.send('POST', this.openApiHost + path, path, { 'content-type': 'application/json' }, () => JSON.stringify({ appKey: this.clientId, appSecret: clientSecret }), true);
       if (status !== 200 || typeof data?.accessToken !== 'string' || typeof data.expireIn !== 'number') {
         throw this.error('ACCESS_TOKEN_FAILED', 'POST', path, status, data, text, ' (check clientId/clientSecret)');
       }
@@ -166,32 +205,57 @@ export class DingTalkOpenApi {
   /**
    * Calls any OpenAPI endpoint with the token; JSON bodies are serialised, `FormData` sent
    * as multipart. Resolves with the parsed JSON answer (or `undefined` for an empty one).
+   * The governor applies: card paths wait for the app's card budget, a `QpsLimit` answer is
+   * retried once after 2 s, idempotent calls are retried after network errors and 5xx.
    *
    * @example
    * ```ts
    * const user = await api.request('POST', '/v1.0/contact/users/query', { userId: 'manager01' });
    * ```
    */
-  async request<T = unknown>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+  request<T = unknown>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.call(method, path, () => body, options);
+  }
+
+  // `body()` is built again for every attempt, so that a streaming retry gets a fresh guid
+  private async call<T>(method: string, path: string, body: () => unknown, options: RequestOptions): Promise<T> {
+    const card = isCardCall(path);
+    let refreshed = false;
+    let limited = false;
+    for (;;) {
       const token = await this.accessToken();
+      // the budget's turn right before the fetch: a turn taken while the token was fetched would leave in a burst
+      if (card) await this.cards.take(options.signal);
       const headers: Record<string, string> = {};
       let url = (options.legacy ? this.oapiHost : this.openApiHost) + path;
       if (options.legacy) url += `${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
       else headers['x-acs-dingtalk-access-token'] = token;
-      let payload: BodyInit | undefined;
-      if (body instanceof FormData) payload = body;
-      else if (body !== undefined) {
+      const payload = (): BodyInit | undefined => {
+        const b = body();
+        if (b instanceof FormData || b === undefined) return b;
         headers['content-type'] = 'application/json';
-        payload = JSON.stringify(body);
-      }
-      const { status, data, text } = await this.http(method, url, path, headers, payload);
+        return JSON.stringify(b);
+      };
+      const { status, data, text } = await this.send(method, url, path, headers, payload, options.idempotent ?? isIdempotent(method, path), options.signal);
       const errcode = options.legacy && typeof data?.errcode === 'number' ? data.errcode : 0;
-      if ((status === 401 || LEGACY_TOKEN_ERRORS.has(errcode)) && attempt === 0) {
-        this.logger.debug(`${method} ${path.split('?')[0]}: token rejected, refreshing it once`);
+      const code = String(data?.code ?? errcode);
+      const where = `${method} ${path.split('?')[0]}`;
+      if ((status === 401 || LEGACY_TOKEN_ERRORS.has(errcode)) && !refreshed) {
+        this.logger.debug(`${where}: token rejected, refreshing it`);
         this.tokens.invalidate(token);
+        refreshed = true;
         continue;
       }
+      if (isRateLimited(status, code)) {
+        if (limited) throw this.error('RATE_LIMITED', method, path, status, data, text, ', again after 2 s: DingTalk allows an app ~20 calls/s per API; call less often (cardQps)');
+        limited = true;
+        this.logger.debug(`${where}: ${code}, retry in 2 s`);
+        // the app as a whole is over its limit: every card call waits, not just this one
+        if (card) this.cards.pause(QPS_BACKOFF_MS);
+        else await wait(QPS_BACKOFF_MS, options.signal);
+        continue;
+      }
+      if (isQuotaExceeded(code)) throw this.error('QUOTA_EXCEEDED', method, path, status, data, text, ": the org's monthly OpenAPI quota is used up (standard edition: 10,000); upgrade or wait for next month");
       if (status < 200 || status > 299 || errcode !== 0) throw this.error('OPENAPI_ERROR', method, path, status, data, text);
       return data as T;
     }
@@ -269,7 +333,7 @@ export class DingTalkOpenApi {
    */
   async createCard(o: CardCreate): Promise<string> {
     const body = createFields(o);
-    await this.request('POST', '/v1.0/card/instances', body);
+    this.delivered('/v1.0/card/instances', await this.request('POST', '/v1.0/card/instances', body));
     return body.outTrackId;
   }
 
@@ -281,8 +345,9 @@ export class DingTalkOpenApi {
    * await api.deliverCard({ outTrackId, to: { openConversationId }, atAll: true });
    * ```
    */
-  deliverCard(o: CardDelivery & { outTrackId: string; extra?: Record<string, unknown> }): Promise<unknown> {
-    return this.request('POST', '/v1.0/card/instances/deliver', { outTrackId: o.outTrackId, ...deliverFields(o, this.clientId), ...o.extra });
+  async deliverCard(o: CardDelivery & { outTrackId: string; extra?: Record<string, unknown> }): Promise<unknown> {
+    const path = '/v1.0/card/instances/deliver';
+    return this.delivered(path, await this.request('POST', path, { outTrackId: o.outTrackId, ...deliverFields(o, this.clientId), ...o.extra }));
   }
 
   /**
@@ -297,7 +362,7 @@ export class DingTalkOpenApi {
   async createAndDeliverCard(o: CardCreate & CardDelivery): Promise<string> {
     const { extra, ...rest } = o;
     const body = { ...createFields(rest), ...deliverFields(o, this.clientId), ...extra };
-    await this.request('POST', '/v1.0/card/instances/createAndDeliver', body);
+    this.delivered('/v1.0/card/instances/createAndDeliver', await this.request('POST', '/v1.0/card/instances/createAndDeliver', body));
     return body.outTrackId;
   }
 
@@ -310,7 +375,7 @@ export class DingTalkOpenApi {
    * await api.updateCard({ outTrackId, cardData: { status: 'approved' }, privateData: { [userId]: { voted: true } } });
    * ```
    */
-  updateCard(o: { outTrackId: string; cardData?: CardParams; privateData?: Record<string, CardParams>; updateCardDataByKey?: boolean; updatePrivateDataByKey?: boolean; extra?: Record<string, unknown> }): Promise<unknown> {
+  updateCard(o: { outTrackId: string; cardData?: CardParams; privateData?: PrivateDataByUser; updateCardDataByKey?: boolean; updatePrivateDataByKey?: boolean; extra?: Record<string, unknown> }, options: RequestOptions = {}): Promise<unknown> {
     return this.request('PUT', '/v1.0/card/instances', {
       outTrackId: o.outTrackId,
       ...(o.cardData ? { cardData: cardParamMap(o.cardData) } : {}),
@@ -318,7 +383,7 @@ export class DingTalkOpenApi {
       cardUpdateOptions: { updateCardDataByKey: o.updateCardDataByKey ?? true, updatePrivateDataByKey: o.updatePrivateDataByKey ?? true },
       userIdType: 1,
       ...o.extra,
-    });
+    }, options);
   }
 
   /**
@@ -330,16 +395,16 @@ export class DingTalkOpenApi {
    * await api.streamCard({ outTrackId, content: 'Hello, wor' });
    * ```
    */
-  streamCard(o: { outTrackId: string; content: string; key?: string; isFull?: boolean; isFinalize?: boolean; isError?: boolean }): Promise<unknown> {
-    return this.request('PUT', '/v1.0/card/streaming', {
+  streamCard(o: { outTrackId: string; content: string; key?: string; isFull?: boolean; isFinalize?: boolean; isError?: boolean }, options: RequestOptions = {}): Promise<unknown> {
+    return this.call('PUT', '/v1.0/card/streaming', () => ({
       outTrackId: o.outTrackId,
-      guid: crypto.randomUUID(),
+      guid: crypto.randomUUID(), // per attempt: a retry is a new update, not a duplicate to drop
       key: o.key ?? 'msgContent',
       content: o.content,
       isFull: o.isFull ?? true,
       isFinalize: o.isFinalize ?? false,
       isError: o.isError ?? false,
-    });
+    }), options);
   }
 
   /**
@@ -377,6 +442,32 @@ export class DingTalkOpenApi {
     return data.media_id;
   }
 
+  /**
+   * Card calls can fail inside an HTTP 200: `success: false`, or a delivery result with
+   * `success: false` (dingtalk-channel-sdk-nodejs SPEC.md §5, seen in production).
+   */
+  private delivered(path: string, data: Json | undefined): Json | undefined {
+    const results: unknown = Array.isArray(data?.result) ? data.result : data?.result?.deliverResults;
+    const failed = (Array.isArray(results) ? results : [data]).filter((r: Json | undefined) => r?.success === false) as Json[];
+    if (!failed.length) return data;
+    const why = failed.map((r) => `${r.spaceId ?? ''} ${r.errorMsg ?? 'success:false'}`).join(';');
+    throw new OpenApiError('DELIVERY_FAILED', this.redactor.scrub(`DingTalk OpenAPI POST ${path} failed inside HTTP 200:${why}`), 200);
+  }
+
+  // sends once, or up to IDEMPOTENT_RETRIES more times after a network error, a timeout or a 5xx when that is safe
+  private async send(method: string, url: string, path: string, headers: Record<string, string>, body: () => BodyInit | undefined, idempotent: boolean, signal?: AbortSignal): ReturnType<DingTalkOpenApi['http']> {
+    for (let retries = 0; ; retries++) {
+      const last = !idempotent || retries === IDEMPOTENT_RETRIES;
+      try {
+        const answer = await this.http(method, url, path, headers, body());
+        if (answer.status < 500 || last) return answer;
+      } catch (err) {
+        if (last) throw err;
+      }
+      await wait(retryDelay(retries), signal);
+    }
+  }
+
   private async http(method: string, url: string, path: string, headers: Record<string, string>, body: BodyInit | undefined): Promise<{ status: number; data: Json | undefined; text: string }> {
     let response: Response;
     try {
@@ -395,7 +486,7 @@ export class DingTalkOpenApi {
     return { status: response.status, data: typeof data === 'object' && data !== null ? data : undefined, text };
   }
 
-  private error(code: 'OPENAPI_ERROR' | 'ACCESS_TOKEN_FAILED', method: string, path: string, status: number, data: Json | undefined, text: string, hint = ''): OpenApiError {
+  private error(code: OpenApiErrorCode, method: string, path: string, status: number, data: Json | undefined, text: string, hint = ''): OpenApiError {
     const dingtalkCode = data?.code ?? (data?.errcode !== undefined ? String(data.errcode) : undefined);
     const detail = data?.message ?? data?.errmsg ?? (data ? '' : text.slice(0, 200));
     const requestId = data?.requestid ?? data?.requestId ?? data?.request_id;

@@ -35,3 +35,21 @@ export const robotMessage = {
   /** `sampleFile`: a `mediaId` from `uploadMedia`. */
   file: (mediaId: string, fileName: string, fileType: string): RobotMessage => ({ msgKey: 'sampleFile', msgParam: { mediaId, fileName, fileType } }),
 };
+
+/**
+ * The robot message that says what a session-webhook reply says (text, markdown, a
+ * one-button actionCard), for sending it through the OpenAPI once the webhook expired;
+ * `undefined` for any other body. @-mentions do not carry over.
+ *
+ * @example
+ * ```ts
+ * robotMessageOf({ msgtype: 'text', text: { content: 'hi' } }); // { msgKey: 'sampleText', msgParam: { content: 'hi' } }
+ * ```
+ */
+export function robotMessageOf(body: Record<string, any>): RobotMessage | undefined {
+  const { msgtype, text, markdown, actionCard: card } = body;
+  if (msgtype === 'text') return robotMessage.text(text.content);
+  if (msgtype === 'markdown') return robotMessage.markdown(markdown.title, markdown.text);
+  if (msgtype === 'actionCard' && card.singleTitle) return robotMessage.actionCard({ title: card.title, text: card.text, singleTitle: card.singleTitle, singleURL: card.singleURL });
+  return undefined;
+}

@@ -1,7 +1,19 @@
 import { WebhookError } from './errors.js';
+import type { DingTalkOpenApi } from './openapi.js';
+import { robotMessageOf } from './robot-messages.js';
+import { splitText } from './text.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const DINGTALK_HOSTS = ['*.dingtalk.com', '*.dingtalk.io'];
+
+/**
+ * The longest text one reply carries before it is split: the DingTalk team's channel SDK
+ * splits at 3,500 characters (dingtalk-channel-sdk-nodejs SPEC.md §4, `TextChunkLimit`),
+ * markdown stops rendering above ~3,500 (agentscope-ai/QwenPaw#3742), and a robot message
+ * body above 20,000 bytes is refused with errcode 460101 (timonwong/prometheus-webhook-dingtalk#30);
+ * 3,500 UTF-16 units are at most 10,500 bytes of UTF-8.
+ */
+const REPLY_MAX_CHARS = 3500;
 
 /**
  * Who to @-mention in a reply. `sender` mentions the message's sender (by `senderStaffId`).
@@ -41,8 +53,16 @@ export type ActionCard =
 export interface ReplierOptions {
   /** Extra webhook hosts to trust besides `*.dingtalk.com`/`*.dingtalk.io` (`host` or `*.domain`); https only. */
   allowedWebhookHosts?: string[];
-  /** Default: the global `fetch` (or the client's, through the handler layer). */
+  /** Default: the OpenAPI's `fetch`, else the global one (the handler layer passes the client's). */
   fetch?: typeof fetch;
+  /**
+   * The app's OpenAPI: a reply after the session webhook expired (it lives 90 min), or for a
+   * target without one, goes through the robot OpenAPI instead (1:1 by `senderStaffId`, a
+   * group by `conversationId`). The handler layer passes the client's.
+   */
+  api?: DingTalkOpenApi;
+  /** Text and markdown longer than this go out as several messages, split at line breaks; default 3,500. */
+  maxChars?: number;
 }
 
 /**
@@ -57,6 +77,9 @@ export interface ReplyTarget {
   sessionWebhook?: string | undefined;
   sessionWebhookExpiredTime?: number | undefined;
   senderStaffId?: string | undefined;
+  /** `'2'` for a group: replies through the OpenAPI then go to `conversationId`. */
+  conversationType?: string | undefined;
+  conversationId?: string | undefined;
 }
 
 function hostAllowed(host: string, patterns: string[]): boolean {
@@ -95,9 +118,11 @@ export function assertWebhookUrl(url: string | undefined, extraHosts: string[] =
 
 /**
  * Replies to one chatbot message through its session webhook: text, markdown and
- * actionCard, with optional @-mentions. It refuses an expired webhook
- * (`WEBHOOK_EXPIRED`, after `sessionWebhookExpiredTime`) and a host outside DingTalk
- * (`WEBHOOK_HOST_REJECTED`), and throws `WEBHOOK_FAILED` when DingTalk answers with an error.
+ * actionCard, with optional @-mentions. Text and markdown longer than `maxChars` (3,500) go
+ * out as several messages, split at line breaks. After `sessionWebhookExpiredTime` the reply
+ * goes through the robot OpenAPI when the replier has one (`api`), else it throws
+ * `WEBHOOK_EXPIRED`. It refuses a host outside DingTalk (`WEBHOOK_HOST_REJECTED`), and
+ * throws `WEBHOOK_RATE_LIMITED` (errcode 130101) or `WEBHOOK_FAILED` when DingTalk refuses.
  *
  * @example
  * ```ts
@@ -108,13 +133,17 @@ export function assertWebhookUrl(url: string | undefined, extraHosts: string[] =
 export class ChatbotReplier {
   private readonly fetch: typeof fetch;
   private readonly extraHosts: string[];
+  private readonly api: DingTalkOpenApi | undefined;
+  private readonly maxChars: number;
 
   constructor(
     readonly target: ReplyTarget,
     options: ReplierOptions = {},
   ) {
-    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.api = options.api;
+    this.fetch = options.fetch ?? this.api?.fetch ?? ((input, init) => fetch(input, init));
     this.extraHosts = options.allowedWebhookHosts ?? [];
+    this.maxChars = options.maxChars ?? REPLY_MAX_CHARS;
   }
 
   /**
@@ -126,7 +155,7 @@ export class ChatbotReplier {
    * ```
    */
   text(content: string, at?: Mention): Promise<unknown> {
-    return this.send({ msgtype: 'text', text: { content }, ...this.at(at) });
+    return this.parts(content, (part, first) => ({ msgtype: 'text', text: { content: part }, ...(first ? this.at(at) : {}) }));
   }
 
   /**
@@ -138,7 +167,7 @@ export class ChatbotReplier {
    * ```
    */
   markdown(title: string, text: string, at?: Mention): Promise<unknown> {
-    return this.send({ msgtype: 'markdown', markdown: { title, text }, ...this.at(at) });
+    return this.parts(text, (part, first) => ({ msgtype: 'markdown', markdown: { title, text: part }, ...(first ? this.at(at) : {}) }));
   }
 
   /**
@@ -179,10 +208,8 @@ export class ChatbotReplier {
    */
   async send(body: Record<string, unknown>): Promise<unknown> {
     const { sessionWebhook, sessionWebhookExpiredTime } = this.target;
-    const url = assertWebhookUrl(sessionWebhook, this.extraHosts);
-    if (sessionWebhookExpiredTime !== undefined && Date.now() >= sessionWebhookExpiredTime) {
-      throw new WebhookError('WEBHOOK_EXPIRED', 'This message\'s session webhook has expired (sessionWebhookExpiredTime); send with DingTalkOpenApi.sendRobotToUsers/sendRobotToGroup instead.');
-    }
+    const url = sessionWebhook ? assertWebhookUrl(sessionWebhook, this.extraHosts) : undefined;
+    if (!url || (sessionWebhookExpiredTime !== undefined && Date.now() >= sessionWebhookExpiredTime)) return this.viaOpenApi(body);
     let response: Response;
     try {
       response = await this.fetch(url.href, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
@@ -198,9 +225,30 @@ export class ChatbotReplier {
     }
     if (!response.ok || (result?.errcode !== undefined && result.errcode !== 0)) {
       const why = result?.errmsg ? `errcode ${String(result.errcode)}: ${result.errmsg}` : `HTTP ${response.status}`;
+      // 130101: ~20 messages a minute per robot and conversation, then a 10-minute block (protocol.md §10.4)
+      if (result?.errcode === 130101) throw new WebhookError('WEBHOOK_RATE_LIMITED', `The session webhook refused the reply (${why}): ~20 messages a minute, then blocked 10 min; send fewer, longer ones.`, response.status);
       throw new WebhookError('WEBHOOK_FAILED', `The session webhook refused the reply (${why}).`, response.status);
     }
     return result;
+  }
+
+  // long text in several messages, one after the other so that they arrive in order; @-mentions on the first
+  private async parts(text: string, body: (part: string, first: boolean) => Record<string, unknown>): Promise<unknown> {
+    let result: unknown;
+    for (const [i, part] of splitText(text, this.maxChars).entries()) result = await this.send(body(part, i === 0));
+    return result;
+  }
+
+  // after the webhook's 90 minutes: the robot OpenAPI reaches the same chat (protocol.md §10.4)
+  private viaOpenApi(body: Record<string, unknown>): Promise<unknown> {
+    const { conversationType, conversationId, senderStaffId } = this.target;
+    const message = robotMessageOf(body);
+    const group = conversationType === '2';
+    const to = group ? conversationId : senderStaffId;
+    if (!this.api || !message || !to) {
+      throw new WebhookError('WEBHOOK_EXPIRED', `The session webhook expired (90 min). The robot OpenAPI takes over for text, markdown and one-button actionCards, given the ${group ? 'conversationId' : 'senderStaffId'} and a replier with one: new ChatbotReplier(message, { api }).`);
+    }
+    return group ? this.api.sendRobotToGroup({ openConversationId: to, ...message }) : this.api.sendRobotToUsers({ userIds: [to], ...message });
   }
 
   private at(at: Mention | undefined): { at?: { atUserIds: string[]; isAtAll: boolean } } {

@@ -81,13 +81,13 @@ describe('chatbotMessages', () => {
 });
 
 describe('registerCardCallbackHandler', () => {
-  it('parses the callback (content and extension JSON strings) and acks with the built response', async () => {
+  it('parses the callback (content and extension JSON strings) and acks with the documented response shape: cardData, and the presser\'s userPrivateData not keyed by userId', async () => {
     const gw = await gateway();
     const c = client(gw);
     const seen: CardCallback[] = [];
     registerCardCallbackHandler(c, (cb) => {
       seen.push(cb);
-      return cardCallbackResponse({ cardData: { status: cb.params.action, count: 2 }, privateData: { [cb.userId]: { voted: true } } });
+      return cardCallbackResponse({ cardData: { status: cb.params.action, count: 2 }, userPrivateData: { voted: true }, updatePrivateDataByKey: true });
     });
     await c.start();
     const id = gw.pushCallback(TOPIC_CARD, {
@@ -104,8 +104,16 @@ describe('registerCardCallbackHandler', () => {
     const ack = await gw.waitForAck(id);
     expect(seen[0]).toMatchObject({ outTrackId: 'track-1', userId: 'staff1', params: { action: 'accepted' }, actionIds: ['accept'], extension: { k: 'v' }, spaceType: 'IM_GROUP' });
     expect(JSON.parse(ack.data)).toEqual({
-      response: { cardData: { cardParamMap: { status: 'accepted', count: '2' } }, privateData: { staff1: { cardParamMap: { voted: 'true' } } } },
+      response: { cardData: { cardParamMap: { status: 'accepted', count: '2' } }, userPrivateData: { cardParamMap: { voted: 'true' } }, cardUpdateOptions: { updatePrivateDataByKey: true } },
     });
+  });
+
+  it('refuses privateData in a callback answer (DingTalk ignores it there), and the types refuse the two shapes crossed', () => {
+    // @ts-expect-error keyed privateData is api.updateCard's shape, not a callback answer's
+    expect(() => cardCallbackResponse({ privateData: { staff1: { voted: true } } })).toThrow(/userPrivateData/);
+    // @ts-expect-error userPrivateData is the presser's own params: a map keyed by userId does not fit
+    cardCallbackResponse({ userPrivateData: { staff1: { voted: true } } });
+    expect(cardCallbackResponse({ userPrivateData: { voted: false, n: 1, note: null } })).toEqual({ userPrivateData: { cardParamMap: { voted: 'false', n: '1', note: 'null' } } });
   });
 
   it('answers null for an invalid callback without calling the handler', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assertWebhookUrl, ChatbotMessage, ChatbotReplier, WebhookError } from '../../src/chatbot/index.js';
-import { chatbotMessage } from '../../src/testing/index.js';
-import { gateway } from '../helpers/setup.js';
+import { assertWebhookUrl, ChatbotMessage, ChatbotReplier, DingTalkOpenApi, registerChatbotHandler, WebhookError } from '../../src/chatbot/index.js';
+import { chatbotMessage, installFakeOpenApi } from '../../src/testing/index.js';
+import { client, gateway } from '../helpers/setup.js';
 
 async function setup(extra: Record<string, unknown> = {}) {
   const gw = await gateway();
@@ -96,5 +96,83 @@ describe('webhook host allowlist', () => {
     await reply.text('x');
     expect(posted).toEqual(['https://hook.proxy.example/robot']);
     expect(() => assertWebhookUrl('http://hook.proxy.example/robot', ['*.proxy.example'])).toThrow(WebhookError);
+  });
+});
+
+describe('replies under production limits', () => {
+  it('splits long text at line breaks under the webhook limit (3,500 characters), @-mentions once, and closes and reopens a code block cut in two', async () => {
+    const { gw, reply } = await setup();
+    const lines = Array.from({ length: 120 }, (_, i) => `line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`);
+    const code = ['```ts', ...Array.from({ length: 60 }, (_, i) => `const v${i} = ${'1'.repeat(60)};`), '```'];
+    const text = [...lines, ...code].join('\n');
+    await reply.markdown('Report', text, { sender: true });
+    const parts = gw.webhookCalls.map((r) => r.body as { markdown: { title: string; text: string }; at?: unknown });
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => p.markdown.text.length <= 3500 && p.markdown.title === 'Report')).toBe(true);
+    expect(parts.map((p) => p.at !== undefined)).toEqual(parts.map((_, i) => i === 0));
+    // every part ends at a line break, and every code block in a part is closed
+    for (const p of parts) expect((p.markdown.text.match(/^```/gm) ?? []).length % 2).toBe(0);
+    const rejoined = parts.map((p) => p.markdown.text).join('\n').replace(/\n```\n```\n/g, '\n');
+    expect(rejoined).toBe(text);
+  });
+
+  it('splits on a character boundary when a line is longer than a message, never inside an emoji', async () => {
+    const { gw, reply } = await setup();
+    const text = `${'a'.repeat(3495)}😀${'b'.repeat(3000)}`;
+    await reply.text(text);
+    const parts = gw.webhookCalls.map((r) => (r.body as { text: { content: string } }).text.content);
+    expect(parts.join('')).toBe(text);
+    for (const p of parts) expect(p).not.toMatch(/[\ud800-\udbff]$|^[\udc00-\udfff]/);
+  });
+
+  it('turns errcode 130101 (20 messages a minute in a conversation, then blocked) into WEBHOOK_RATE_LIMITED with a hint', async () => {
+    const gw = await gateway();
+    const fake = installFakeOpenApi(gw); // production limits: the webhook's 130101 included
+    const reply = new ChatbotReplier(ChatbotMessage.from(chatbotMessage({ sessionWebhook: gw.sessionWebhook('busy') })));
+    for (let i = 0; i < 20; i++) await reply.text(`message ${i}`);
+    const err = (await reply.text('one too many').catch((e: unknown) => e)) as WebhookError;
+    expect(err).toBeInstanceOf(WebhookError);
+    expect(err.code).toBe('WEBHOOK_RATE_LIMITED');
+    expect(err.message).toMatch(/130101.*20 messages a minute.*10 min/);
+    expect(fake.violations.map((v) => v.rule)).toEqual(['webhook-rate']);
+    // other conversations are not affected
+    await new ChatbotReplier({ sessionWebhook: gw.sessionWebhook('quiet') }).text('fine');
+  });
+
+  it('replies after the session webhook expired through the robot OpenAPI: 1:1 by staffId, a group by conversationId', async () => {
+    const gw = await gateway();
+    const fake = installFakeOpenApi(gw);
+    const api = new DingTalkOpenApi(client(gw), { oapiHost: gw.openApiHost });
+    const expired = { sessionWebhookExpiredTime: Date.now() - 1 };
+    const single = ChatbotMessage.from(chatbotMessage({ sessionWebhook: gw.sessionWebhook('s1'), conversationType: '1', senderStaffId: 'staff9', extra: expired }));
+    const group = ChatbotMessage.from(chatbotMessage({ sessionWebhook: gw.sessionWebhook('g1'), conversationType: '2', extra: { ...expired, conversationId: 'cidGroup9==' } }));
+    await new ChatbotReplier(single, { api }).markdown('Late', '**still here**');
+    await new ChatbotReplier(group, { api }).text('late, but here');
+    expect(gw.webhookCalls).toEqual([]);
+    expect(fake.calls('/v1.0/robot/oToMessages/batchSend')[0]!.body).toEqual({ robotCode: gw.clientId, userIds: ['staff9'], msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'Late', text: '**still here**' }) });
+    expect(fake.calls('/v1.0/robot/groupMessages/send')[0]!.body).toEqual({ robotCode: gw.clientId, openConversationId: 'cidGroup9==', msgKey: 'sampleText', msgParam: JSON.stringify({ content: 'late, but here' }) });
+    // a body the robot OpenAPI has no template for is refused with the reason
+    const err = (await new ChatbotReplier(single, { api }).aiMarkdown('x').catch((e: unknown) => e)) as WebhookError;
+    expect(err.code).toBe('WEBHOOK_EXPIRED');
+    expect(err.message).toContain('text, markdown and one-button actionCards');
+  });
+
+  it('does it by itself in a chatbot handler: the reply helper carries the client\'s OpenAPI', async () => {
+    const gw = await gateway();
+    const fake = installFakeOpenApi(gw);
+    const c = client(gw);
+    registerChatbotHandler(c, (message, reply) => reply.text(`answer to ${message.text}`));
+    await c.start();
+    gw.pushChatbotMessage('an old question', { conversationType: '1', senderStaffId: 'staff7', extra: { sessionWebhookExpiredTime: Date.now() - 1 } });
+    await gw.waitFor(() => fake.calls('/v1.0/robot/oToMessages/batchSend').length === 1, 5000, 'the reply through the OpenAPI');
+    expect(fake.calls('/v1.0/robot/oToMessages/batchSend')[0]!.body).toMatchObject({ userIds: ['staff7'], msgKey: 'sampleText', msgParam: JSON.stringify({ content: 'answer to an old question' }) });
+    expect(gw.webhookCalls).toEqual([]);
+  });
+
+  it('without an OpenAPI, an expired webhook is WEBHOOK_EXPIRED saying how to enable the fallback', async () => {
+    const { reply } = await setup({ sessionWebhookExpiredTime: Date.now() - 1 });
+    const err = (await reply.text('late').catch((e: unknown) => e)) as WebhookError;
+    expect(err.code).toBe('WEBHOOK_EXPIRED');
+    expect(err.message).toContain('new ChatbotReplier(message, { api })');
   });
 });
