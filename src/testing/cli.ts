@@ -27,6 +27,8 @@ Options:
   --card-template <id>=<file>  draw cards of template <id> with the buttons in <file>
                                (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]})
   --no-demo                    do not connect the built-in calculator demo bot
+  --no-limits                  turn off DingTalk's production limits (card QPS 403s, card
+                               pacing warnings, the 20,000-character cap, webhook 130101)
   -h, --help                   this text
 
 After "--", a command to start your bot: it gets DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET
@@ -44,6 +46,7 @@ interface DevArgs {
   botName: string | undefined;
   cardTemplates: Record<string, SimCardTemplate>;
   demo: boolean;
+  limits: boolean;
   command: string[];
 }
 
@@ -51,7 +54,7 @@ interface DevArgs {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): DevArgs {
-  const args: DevArgs = { port: 8788, clientId: 'ding-local-client-id', clientSecret: 'local-client-secret', botName: undefined, cardTemplates: {}, demo: true, command: [] };
+  const args: DevArgs = { port: 8788, clientId: 'ding-local-client-id', clientSecret: 'local-client-secret', botName: undefined, cardTemplates: {}, demo: true, limits: true, command: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -69,6 +72,7 @@ function parseArgs(argv: string[]): DevArgs {
     else if (arg === '--client-secret') args.clientSecret = value();
     else if (arg === '--bot-name') args.botName = value();
     else if (arg === '--no-demo') args.demo = false;
+    else if (arg === '--no-limits') args.limits = false;
     else if (arg === '--card-template') {
       const [id, file] = value().split('=');
       if (!id || !file) throw new UsageError('--card-template wants <id>=<file.json>');
@@ -85,7 +89,7 @@ function parseArgs(argv: string[]): DevArgs {
 
 async function dev(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
-  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates });
+  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates, limits: args.limits });
   const { clientId, clientSecret, openApiHost } = sim.clientOptions();
   let bot: { stop(): Promise<void> } | undefined;
   let child: ChildProcess | undefined;
@@ -129,6 +133,7 @@ async function dev(argv: string[]): Promise<void> {
   expectBot();
 
   console.log(`DingTalk simulator: open ${sim.url}\n`);
+  console.log(args.limits ? "DingTalk's production limits are on (card QPS, card pacing, 20,000 characters, webhook 130101): --no-limits turns them off.\n" : "DingTalk's production limits are off (--no-limits).\n");
   console.log(`Connect a bot with:\n  DINGTALK_CLIENT_ID=${clientId}\n  DINGTALK_CLIENT_SECRET=${clientSecret}\n  DINGTALK_OPENAPI_HOST=${openApiHost}`);
   console.log(`(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }))\n`);
 

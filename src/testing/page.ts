@@ -136,6 +136,7 @@ body.nowire .wire{display:none}
 .wd{font-weight:600;border-radius:4px;padding:0 5px;font-size:11px}
 .wd.out{background:#e1eaff;color:var(--blue)}.wd.in{background:#e3f5e1;color:var(--green)}.wd.http{background:#eff0f1;color:#646a73}
 .wd.gateway,.wd.redo{background:#fff3e0;color:#d98300}
+.wd.limit{background:#ffece8;color:#d83931}
 .wk{font-weight:600}
 .wt{overflow:hidden;text-overflow:ellipsis;color:#646a73}
 .wr pre{margin:4px 0 2px;white-space:pre-wrap;word-break:break-all;background:#f7f8fa;border-radius:4px;padding:6px 8px;cursor:text}
@@ -354,7 +355,7 @@ body.nowire .wire{display:none}
   }
 
   // ── wire ──
-  var DIR = { out: ['out', '⇢ bot'], 'in': ['in', '⇠ ack'], http: ['http', 'HTTP'], gateway: ['gateway', 'gateway'] };
+  var DIR = { out: ['out', '⇢ bot'], 'in': ['in', '⇠ ack'], http: ['http', 'HTTP'], gateway: ['gateway', 'gateway'], limit: ['limit', '⚠ limit'] };
   function pretty(t) {
     var s = String(t || ''), i = s.search(/[{[]/);
     if (i < 0) return s;

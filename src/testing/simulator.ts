@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeDingTalkGateway, type FakeGatewayOptions, type RecordedRequest, type WireTap } from './gateway.js';
 import { installFakeOpenApi, type FakeOpenApi } from './openapi.js';
+import type { FakeLimits } from './openapi-limits.js';
 import { SIMULATOR_PAGE } from './page.js';
 import { chatbotMessage } from './samples.js';
 
@@ -93,23 +94,33 @@ export interface SimulatorOptions extends FakeGatewayOptions {
   cardTemplates?: Record<string, SimCardTemplate>;
   /** How many wire entries and recorded requests to keep (a long session must not grow without bound). */
   historyLimit?: number;
+  /**
+   * DingTalk's production limits (card QPS, per-card pacing, the 20,000-character cap, the
+   * webhook's 130101): on by default, so that a bot sees here what production would do;
+   * each one a bot runs into shows on the wire. `false` turns them off (`dev --no-limits`).
+   */
+  limits?: boolean | FakeLimits;
 }
 
 interface WireEntry {
   id: number;
   at: number;
-  /** `gateway`: something the gateway decided on its own (it gave up redelivering). */
-  dir: 'out' | 'in' | 'http' | 'gateway';
+  /** `gateway`: something the gateway decided on its own (it gave up redelivering); `limit`: a production limit the bot ran into. */
+  dir: 'out' | 'in' | 'http' | 'gateway' | 'limit';
   kind: string;
   text: string;
   /** A frame the gateway sent again: its new messageId, the push's first messageId, which redelivery. */
   redelivery?: { messageId: string; of: string; attempt: number };
 }
 
-/** What updates a card: the body of `PUT /v1.0/card/instances`, or the answer to a button press. */
+/**
+ * What updates a card: the body of `PUT /v1.0/card/instances` (private data keyed by
+ * userId), or the answer to a button press (the presser's `userPrivateData`, not keyed).
+ */
 interface CardUpdate {
   cardData?: { cardParamMap?: Record<string, string> };
   privateData?: Record<string, { cardParamMap?: Record<string, string> }>;
+  userPrivateData?: { cardParamMap?: Record<string, string> };
   cardUpdateOptions?: { updateCardDataByKey?: boolean };
 }
 
@@ -179,7 +190,7 @@ export class DingTalkSimulator {
       ...options.cardTemplates,
     };
     this.gateway = new FakeDingTalkGateway({ pingIntervalMs: 30_000, ...options });
-    this.openApi = installFakeOpenApi(this.gateway);
+    this.openApi = installFakeOpenApi(this.gateway, { limits: options.limits ?? true, onViolation: (v) => this.log('limit', v.rule, v.text) });
     this.gateway.serve('GET', '/', (req, res) => {
       const refused = this.foreign(req.headers, false);
       if (refused) return void res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
@@ -446,7 +457,7 @@ export class DingTalkSimulator {
     if (request.path.startsWith('/sim/')) return;
     this.log('http', `${request.method} ${request.path} → ${status}`, redactBody(request));
     this.trimRecords();
-    if (status !== 200) return;
+    if (status !== 200 || refused(e.body)) return;
     try {
       this.onBotCall(request);
     } catch {
@@ -478,7 +489,10 @@ export class DingTalkSimulator {
     const later = parsed?.status === 'LATER';
     if (push?.state !== 'pending') this.pendingAcks.delete(original);
     if (pending.card) {
-      this.applyCardUpdate(pending.card, parsed?.response as CardUpdate | null | undefined);
+      const answer = parsed?.response as CardUpdate | null | undefined;
+      // a button's answer carries the presser's data as userPrivateData; DingTalk ignores a keyed privateData there
+      if (answer?.privateData) this.log('limit', 'callback-shape', 'the card callback answer has privateData, which DingTalk ignores in a callback answer: use userPrivateData (the presser\'s params, not keyed by userId)');
+      this.applyCardUpdate(pending.card, { ...answer, privateData: answer?.userPrivateData ? { [USER_ID]: answer.userPrivateData } : undefined });
       pending.card.failure = code === 200 ? undefined : `the bot answered the button with ${code}`;
       this.drawCard(pending.card);
       return;
@@ -643,6 +657,13 @@ export class SimulatorError extends Error {
     super(message);
     this.name = 'SimulatorError';
   }
+}
+
+/** DingTalk's failures inside an HTTP 200: a webhook errcode, `success: false`, a failed delivery. */
+function refused(body: unknown): boolean {
+  const b = (body ?? {}) as Record<string, any>;
+  const results: unknown = Array.isArray(b.result) ? b.result : b.result?.deliverResults;
+  return (typeof b.errcode === 'number' && b.errcode !== 0) || b.success === false || (Array.isArray(results) && results.some((r) => r?.success === false));
 }
 
 function safeJson(text: unknown): unknown {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { version } from '../../package.json';
 import { DingTalkStreamClient } from '../../adapters/node.js';
-import { AIStreamingCard, DingTalkOpenApi, cardCallbackResponse, registerCardCallbackHandler, registerChatbotHandler, robotMessage } from '../../src/chatbot/index.js';
+import { AI_CARD_TEMPLATE_ID, AIStreamingCard, DingTalkOpenApi, cardCallbackResponse, registerCardCallbackHandler, registerChatbotHandler, robotMessage } from '../../src/chatbot/index.js';
 import { DingTalkSimulator, SIMULATOR_APPROVAL_TEMPLATE, type SimMessage, type SimulatorOptions } from '../../src/testing/index.js';
 import { ROBOT, rawBot } from '../helpers/raw-bot.js';
 
@@ -79,7 +79,7 @@ describe('DingTalkSimulator', () => {
   it('streams an AI card into one message that ends finished', async () => {
     const { sim } = await setup((client, api) =>
       registerChatbotHandler(client, async (message) => {
-        const card = await AIStreamingCard.create(api, message, { title: 'Assistant', throttleMs: 0 });
+        const card = await AIStreamingCard.create(api, message, { title: 'Assistant', minIntervalMs: 0 });
         for (const token of ['Hello ', 'from ', 'the ', 'model']) await card.append(token);
         await card.finish();
       }),
@@ -93,7 +93,7 @@ describe('DingTalkSimulator', () => {
   it('presses a card button: the callback reaches the bot and its answer updates the card in place', async () => {
     const { sim } = await setup((client, api) => {
       registerChatbotHandler(client, (message) => api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Ship it?', status: 'pending' } }).then(() => undefined));
-      registerCardCallbackHandler(client, (callback) => cardCallbackResponse({ cardData: { status: callback.params.action }, privateData: { [callback.userId]: { by: 'you' } } }));
+      registerCardCallbackHandler(client, (callback) => cardCallbackResponse({ cardData: { status: callback.params.action }, userPrivateData: { by: 'you' } }));
     });
     const card = await sim.chat('ship');
     expect(card).toMatchObject({ kind: 'card', title: 'Ship it?', fields: [['status', 'pending']], buttons: [{ id: '0', text: 'Approve' }, { id: '1', text: 'Reject' }] });
@@ -269,6 +269,7 @@ describe('dingtalk-stream-universal dev (the bin)', () => {
   it('--help prints the usage and exits 0; an unknown option exits 2 with the usage', async () => {
     const help = await run(process.execPath, ['dist/cli.mjs', '--help']);
     expect(help.stdout).toContain('Usage: dingtalk-stream-universal dev');
+    expect(help.stdout).toContain('--no-limits');
     const bad = await run(process.execPath, ['dist/cli.mjs', 'dev', '--nope']).catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown option --nope');
@@ -281,6 +282,7 @@ describe('dingtalk-stream-universal dev (the bin)', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       await vi.waitFor(() => expect(out).toContain('Waiting for a bot'), { timeout: 10_000, interval: 50 });
+      expect(out).toContain("DingTalk's production limits are on");
       const openApiHost = /DINGTALK_OPENAPI_HOST=(\S+)/.exec(out)![1]!;
       const wrong = new DingTalkStreamClient({ clientId: 'ding-local-client-id', clientSecret: 'not-the-secret', openApiHost, logger: null });
       await expect(wrong.start()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
@@ -307,5 +309,56 @@ describe('dingtalk-stream-universal dev (the bin)', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('DingTalkSimulator under production limits (on by default)', () => {
+  // a bot that streams an AI card by hand, as fast as the app's card budget lets it
+  const fastCard = (client: DingTalkStreamClient, api: DingTalkOpenApi) =>
+    registerChatbotHandler(client, async (message) => {
+      const outTrackId = await api.createAndDeliverCard({ cardTemplateId: AI_CARD_TEMPLATE_ID, to: message, cardData: { flowStatus: '1' } });
+      await api.updateCard({ outTrackId, cardData: { flowStatus: '2', msgContent: 'one ' } });
+      for (const content of ['one two ', 'one two three']) await api.streamCard({ outTrackId, content });
+      await api.updateCard({ outTrackId, cardData: { flowStatus: '3', msgContent: 'one two three' } });
+    });
+
+  it('warns on the wire when a bot streams a card faster than DingTalk allows', async () => {
+    const { sim } = await setup(fastCard);
+    sim.send('stream too fast');
+    await sim.waitForMessage((m) => m.kind === 'aiCard' && m.status === 'finished', 10_000);
+    const wire = (await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.length >= 1))[0].state.wire as Array<{ dir: string; kind: string; text: string }>;
+    const limits = wire.filter((w) => w.dir === 'limit');
+    expect(limits.map((w) => w.kind)).toEqual(expect.arrayContaining(['frame-gap', 'card-interval']));
+    expect(limits.find((w) => w.kind === 'card-interval')!.text).toMatch(/streamed \d+ ms after its previous update/);
+    expect(sim.openApi.limits).toMatchObject({ cardQps: 20, cardUpdateIntervalMs: 800 });
+  });
+
+  it('limits: false (dev --no-limits) turns them off', async () => {
+    const { sim } = await setup(fastCard, { limits: false });
+    sim.send('stream too fast');
+    await sim.waitForMessage((m) => m.kind === 'aiCard' && m.status === 'finished', 10_000);
+    expect(sim.openApi.limits).toBeNull();
+    expect(sim.openApi.violations).toEqual([]);
+  });
+
+  it('applies the presser\'s userPrivateData from a button\'s answer, and ignores a keyed privateData there as DingTalk does, saying so on the wire', async () => {
+    const { sim } = await setup((client, api) => {
+      registerChatbotHandler(client, (message) => api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Ship it?' } }).then(() => undefined));
+      // the wrong shape, written by hand (cardCallbackResponse refuses it)
+      registerCardCallbackHandler(client, (callback) => ({ cardData: { cardParamMap: { status: String(callback.params.action) } }, privateData: { [callback.userId]: { cardParamMap: { by: 'you' } } } }) as never);
+    });
+    const card = await sim.chat('ship');
+    sim.pressCardButton(card.id, '0');
+    await sim.waitForMessage((m) => m.id === card.id && m.fields?.some(([k, v]) => k === 'status' && v === 'approved') === true);
+    expect(card.note).toBeUndefined();
+    const wire = (await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.length >= 1))[0].state.wire as Array<{ dir: string; kind: string; text: string }>;
+    expect(wire.find((w) => w.dir === 'limit' && w.kind === 'callback-shape')!.text).toContain('use userPrivateData');
+  });
+
+  it('draws no card for a delivery DingTalk failed inside an HTTP 200', async () => {
+    const { sim, api } = await setup(() => undefined);
+    sim.openApi.rejectDeliveries(1, 'robot not in group');
+    await expect(api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: { userId: 'sim-user-0001' }, cardData: { title: 'never shown' } })).rejects.toMatchObject({ code: 'DELIVERY_FAILED' });
+    expect(sim.messages.filter((m) => m.kind === 'card')).toEqual([]);
   });
 });
