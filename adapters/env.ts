@@ -21,7 +21,14 @@ export type EnvClientOptions<O extends ClientOptions = ClientOptions> = Omit<O, 
   clientSecret?: string | undefined;
 };
 
-/** Reads one environment variable, or `undefined` where it is unset or may not be read. */
+/**
+ * Reads one environment variable, or `undefined` where it is unset or may not be read.
+ *
+ * @example
+ * ```ts
+ * const nodeEnv: EnvReader = (name) => process.env[name];
+ * ```
+ */
 export type EnvReader = (name: string) => string | undefined;
 
 /**
