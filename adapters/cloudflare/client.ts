@@ -1,5 +1,6 @@
 import { DingTalkStreamClient as CoreClient, type ClientOptions } from '../../src/client.js';
 import type { CallbackHandler, EventHandler, HandlerOptions } from '../../src/dispatch/router.js';
+import type { TopicPayloads } from '../../src/protocol/payloads.js';
 import type { DedupStore } from '../../src/dispatch/store.js';
 import { globalPlatform } from '../../src/platform.js';
 
@@ -46,12 +47,20 @@ export class DingTalkStreamClient extends CoreClient {
     internals.set(this, { store: dedupStore });
   }
 
-  override registerCallbackHandler<T = any>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this {
-    return super.registerCallbackHandler<T>(topic, (message) => this.tracked(() => handler(message)), options);
+  override registerCallbackHandler<K extends keyof TopicPayloads>(topic: K, handler: CallbackHandler<TopicPayloads[K]>, options?: HandlerOptions): this;
+  override registerCallbackHandler<T = unknown>(topic: string, handler: CallbackHandler<T>, options?: HandlerOptions): this;
+  override registerCallbackHandler(topic: string, handler: CallbackHandler<any>, options?: HandlerOptions): this {
+    return super.registerCallbackHandler(topic, this.tracking(handler), options);
   }
 
-  override registerAllEventHandler<T = any>(handler: EventHandler<T>, options?: HandlerOptions): this {
-    return super.registerAllEventHandler<T>((message) => this.tracked(() => handler(message)) as ReturnType<EventHandler<T>>, options);
+  override registerAllEventHandler<T = unknown>(handler: EventHandler<T>, options?: HandlerOptions): this {
+    return super.registerAllEventHandler<T>(this.tracking(handler), options);
+  }
+
+  /** The handler with its work handed to `ctx.waitUntil`; anything but a function is passed on for the core to refuse. */
+  private tracking<H>(handler: H): H {
+    if (typeof handler !== 'function') return handler;
+    return ((message: unknown) => this.tracked(() => (handler as (m: unknown) => unknown)(message))) as H;
   }
 
   private tracked<R>(run: () => R): Promise<Awaited<R>> {

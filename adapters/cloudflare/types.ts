@@ -41,7 +41,8 @@ export interface DurableObjectStateLike {
  */
 export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown;
-  get(id: any): { fetch(request: Request): Promise<Response> };
+  // the id that idFromName returned, whatever the runtime's type for it
+  get(id: ReturnType<this['idFromName']>): { fetch(request: Request): Promise<Response> };
 }
 
 /**
