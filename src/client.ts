@@ -289,7 +289,7 @@ export class DingTalkStreamClient extends EventTarget {
     }
     this.settings = settings;
     assertSecureUrl(this.settings.openApiHost);
-    this.redactor.add(opts.clientSecret);
+    this.redactor.add(opts.clientSecret, true);
     this.logger = createLogger(opts.logger === undefined ? console : (opts.logger ?? undefined), opts.logLevel ?? 'info', this.redactor);
     this.platform = opts.platform ?? globalPlatform();
     const ua = `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${opts.ua ? ` ${opts.ua}` : ''}`;

@@ -37,26 +37,44 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, s
  * ```
  */
 export class Redactor {
-  readonly #secrets = new Set<string>();
-  /** Registers a value that must never be printed. Short values are ignored (they would mangle text). */
-  add(secret: string | undefined): void {
-    if (secret && secret.length >= 6) this.#secrets.add(secret);
-    // keep the set bounded: tickets are single-use, old ones only need scrubbing for a while
-    for (const old of this.#secrets) if (this.#secrets.size > 64) this.#secrets.delete(old);
+  /** Credentials (clientSecret, proxy password): kept for the client's life. */
+  readonly #permanent = new Set<string>();
+  /** Tickets and tokens: the newest 64, since they expire and are replaced. */
+  readonly #recent = new Set<string>();
+  /**
+   * Registers a value that must never be printed. Short values are ignored (they would mangle
+   * text). `permanent` for credentials, which must never be evicted; tickets and tokens are
+   * kept in a bounded set (each lives minutes to hours and is replaced by the next).
+   */
+  add(secret: string | undefined, permanent = false): void {
+    if (!secret || secret.length < 6) return;
+    if (permanent) return void this.#permanent.add(secret);
+    this.#recent.add(secret);
+    for (const old of this.#recent) if (this.#recent.size > 64) this.#recent.delete(old);
   }
   scrub(text: string): string {
     let out = text.replace(/([?&](?:ticket|access_token|session)=)[^&\s"']+/gi, '$1***');
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join('***');
+    for (const set of [this.#permanent, this.#recent]) for (const s of set) if (out.includes(s)) out = out.split(s).join('***');
     return out;
   }
 }
 
-/** Formats a log argument as text (an error with its stack, which starts with its name and message). */
-const describe = (arg: unknown): string => (arg instanceof Error ? arg.stack || `${arg.name}: ${arg.message}` : String(arg));
+/**
+ * Formats a log argument as text (an error with its stack, which starts with its name and
+ * message). Never throws: a value whose `String()` throws (e.g. `Object.create(null)`, thrown
+ * by a handler) must not turn logging into a second failure.
+ */
+const describe = (arg: unknown): string => {
+  try {
+    return arg instanceof Error ? arg.stack || `${arg.name}: ${arg.message}` : String(arg);
+  } catch {
+    return `[unprintable ${typeof arg}]`;
+  }
+};
 
 /**
- * Wraps a user logger: drops calls below `level` before any formatting work, and scrubs
- * every secret the {@link Redactor} knows from the text. Arguments are flattened to
+ * Wraps a user logger: drops calls below `level` before any formatting work, scrubs
+ * every secret the {@link Redactor} knows from the text, and never throws. Arguments are flattened to
  * strings so no object holding a secret can slip through by reference.
  *
  * @example
@@ -72,7 +90,11 @@ export function createLogger(target: Logger | undefined, level: LogLevel, redact
     if (!target || rank[name] < min) return noop;
     return (message: string, ...args: unknown[]) => {
       const text = args.length ? `${message} ${args.map(describe).join(' ')}` : message;
-      target[name](redactor.scrub(`[dingtalk-stream] ${text}`));
+      try {
+        target[name](redactor.scrub(`[dingtalk-stream] ${text}`));
+      } catch {
+        /* a logger that throws must not break the path of a frame (an ack would be lost) */
+      }
     };
   };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };

@@ -161,7 +161,7 @@ export class DingTalkOpenApi {
       this.clientId = o.clientId;
       clientSecret = o.clientSecret;
       this.redactor = new Redactor();
-      this.redactor.add(clientSecret);
+      this.redactor.add(clientSecret, true);
       this.logger = createLogger(overrides.logger ?? o.logger, 'info', this.redactor);
       const f = overrides.fetch ?? o.fetch;
       this.fetch = f ?? ((input, init) => fetch(input, init));

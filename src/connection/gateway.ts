@@ -95,11 +95,14 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
       if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Open call to ${host} timed out after ${timeoutMs} ms`);
       throw new GatewayError('OPEN_FAILED', `Open call to ${host} failed: ${rootCause(err)}`, undefined, err);
     }
+    // a server that echoes the request would put the clientSecret into the error, and from
+    // there into start()'s rejection, status().lastError and the `error` event
+    const said = describeBody(text.split(req.clientSecret).join('***'));
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-      throw new GatewayAuthError(res.status, describeBody(text), host);
+      throw new GatewayAuthError(res.status, said, host);
     }
     if (!res.ok) {
-      throw new GatewayError('OPEN_FAILED', `Open call to ${host} answered HTTP ${res.status}: ${describeBody(text)}`, res.status);
+      throw new GatewayError('OPEN_FAILED', `Open call to ${host} answered HTTP ${res.status}: ${said}`, res.status);
     }
     let body: { endpoint?: unknown; ticket?: unknown } | undefined;
     try {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { TOPIC_CARD, type DingTalkStreamError } from '../adapters/node.js';
+import { Redactor } from '../src/logger.js';
+import { client, gateway } from './helpers/setup.js';
+
+describe('secrets never reach a log line or an error', () => {
+  it('keeps scrubbing the clientSecret after far more than 64 tickets and tokens came and went', () => {
+    const r = new Redactor();
+    r.add('the-client-secret-0123', true);
+    for (let i = 0; i < 500; i++) r.add(`ticket-${i}-abcdef`);
+    expect(r.scrub('leak: the-client-secret-0123')).toBe('leak: ***');
+    expect(r.scrub('ticket-499-abcdef')).toBe('***'); // recent ones too
+  });
+
+  it('keeps the clientSecret out of a 4xx error when the open endpoint echoes the request', async () => {
+    const gw = await gateway();
+    gw.route('POST', '/v1.0/gateway/connections/open', (req) => ({ status: 403, body: { code: 'Forbidden', message: `you sent ${req.rawBody}` } }));
+    const c = client(gw);
+    const errors: DingTalkStreamError[] = [];
+    c.addEventListener('error', (e) => errors.push((e as CustomEvent<DingTalkStreamError>).detail));
+    const failure = await c.start().then(() => undefined, (err: Error) => err);
+    expect(failure).toBeInstanceOf(Error);
+    const seen = [String(failure?.message), JSON.stringify(c.status().lastError), ...errors.map((e) => e.message), ...c.log.lines].join('\n');
+    expect(seen).toContain('you sent'); // the body is still there to read
+    expect(seen).not.toContain(gw.clientSecret);
+  });
+});
+
+describe('every message ends in exactly one ack, whatever the handler did', () => {
+  it('acks a callback whose handler throws a value that cannot be printed, and keeps handling the next ones', async () => {
+    const gw = await gateway({ redeliverAfterMs: 0 });
+    const c = client(gw);
+    c.registerCallbackHandler(TOPIC_CARD, (m) => {
+      if ((m.data as { bad?: boolean }).bad) throw Object.create(null); // String() of it throws
+      return { ok: true };
+    });
+    await c.start();
+    const bad = await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { bad: true }));
+    expect(bad.code).toBe(500);
+    expect(c.log.lines.some((l) => l.startsWith('error') && l.includes('[unprintable object]'))).toBe(true);
+    const good = await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { bad: false }));
+    expect(JSON.parse(good.data)).toEqual({ response: { ok: true } });
+  });
+
+  it('acks even when the user’s logger itself throws', async () => {
+    const gw = await gateway({ redeliverAfterMs: 0 });
+    const explode = () => {
+      throw new Error('logger down');
+    };
+    const c = client(gw, { logger: { debug: explode, info: explode, warn: explode, error: explode } });
+    c.registerCallbackHandler(TOPIC_CARD, () => {
+      throw new Error('handler bug');
+    });
+    await c.start();
+    expect((await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { n: 1 }))).code).toBe(500);
+  });
+});
