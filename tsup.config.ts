@@ -22,6 +22,9 @@ export default defineConfig([{
   target: 'es2022',
   external: ['ws', 'valibot', 'undici', 'redis', /^node:/],
   outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.js' }),
+  // keep `node:fs` as written (tsup 8 strips the prefix by default): Deno, Bun and Workers'
+  // nodejs_compat know the built-ins by their `node:` names
+  removeNodeProtocol: false,
   // `import.meta.url` in CJS (the Node adapter requires `ws` only where it has to)
   shims: true,
 },
@@ -35,5 +38,6 @@ export default defineConfig([{
   target: 'es2022',
   external: ['ws', 'valibot', 'undici', /^node:/],
   outExtension: () => ({ js: '.mjs' }),
+  removeNodeProtocol: false,
   banner: { js: '#!/usr/bin/env node' },
 }]);

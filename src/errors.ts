@@ -1,3 +1,6 @@
+/** Marks an error of either build (ESM or CommonJS) of this package; see {@link DingTalkStreamError}. */
+const BRAND = Symbol.for('dingtalk-stream-universal.error');
+
 /**
  * Every error this SDK throws or reports is a {@link DingTalkStreamError} with a stable
  * `code`, so callers can branch on `err.code` instead of parsing messages. Messages say
@@ -19,7 +22,31 @@ export class DingTalkStreamError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
+
+  /**
+   * `instanceof` that also holds across the package's two builds. Node loads the ESM build
+   * for `import` and the CommonJS build for `require`, each with its own copy of these
+   * classes; an app that does both (or requires a library that imports us) would otherwise
+   * see `err instanceof GatewayAuthError` fail for an error the other copy threw. An error of
+   * either copy counts as an instance of the class of the same name in the other.
+   *
+   * @example
+   * ```ts
+   * const { GatewayAuthError } = require('dingtalk-stream-universal'); // the CommonJS copy
+   * const esm = await import('dingtalk-stream-universal');               // the ESM copy
+   * new GatewayAuthError(401, '') instanceof esm.GatewayAuthError;         // true
+   * ```
+   */
+  static override [Symbol.hasInstance]<C extends abstract new (...args: never) => unknown>(this: C, value: unknown): value is InstanceType<C> {
+    // up the prototype chain: this class's prototype, or one of ours (it carries the brand)
+    // from the other build whose class has this one's name
+    for (let proto: unknown = value; (proto = proto != null && Object.getPrototypeOf(proto)); ) {
+      if (proto === this.prototype || (BRAND in (proto as object) && (proto as object).constructor.name === this.name)) return true;
+    }
+    return false;
+  }
 }
+(DingTalkStreamError.prototype as { [BRAND]?: true })[BRAND] = true;
 
 /**
  * A mistake in how the client is set up, thrown at once by the call that made it: missing

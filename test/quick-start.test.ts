@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { version } from '../package.json';
 import { ROOT } from './conformance/launch.js';
 import { Dev } from './helpers/dev.js';
+import { installedProject, packInto } from './helpers/packed.js';
 
 const run = promisify(execFile);
 
@@ -24,10 +24,7 @@ function readmeSnippet(): string {
 
 /** An empty project with the packed package installed by `npm install <flags> <tarball>`, and bot.mjs. */
 async function project(root: string, name: string, tarball: string, flags: string[]): Promise<string> {
-  const dir = join(root, name);
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true }));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...flags, tarball], { cwd: dir });
+  const { dir } = await installedProject(root, name, [tarball], flags);
   writeFileSync(join(dir, 'bot.mjs'), readmeSnippet());
   return dir;
 }
@@ -41,9 +38,7 @@ describe('the README quick start, as a newcomer runs it', () => {
   let noOptional: string;
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'dtsu-quick-start-'));
-    // --ignore-scripts: no rebuild of dist/ under the other tests' feet (npm test built it)
-    await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', root], { cwd: ROOT });
-    const tarball = join(root, `dingtalk-stream-universal-${version}.tgz`);
+    const tarball = await packInto(root);
     [full, noOptional] = await Promise.all([project(root, 'newcomer', tarball, []), project(root, 'no-optional', tarball, ['--omit=optional'])]);
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));

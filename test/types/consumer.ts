@@ -2,7 +2,7 @@
 // empty project: strict, exactOptionalPropertyTypes, lib ES2022, no @types/*, skipLibCheck
 // off; once with moduleResolution "bundler", once "nodenext"). Each @ts-expect-error is a
 // mistake the types must catch: an unused one fails the compile.
-import { DingTalkStreamClient, TOPIC_ROBOT, TOPIC_CARD, type DingTalkStreamError } from 'dingtalk-stream-universal';
+import { DingTalkStreamClient, TOPIC_ROBOT, TOPIC_CARD, GatewayAuthError, type DingTalkStreamError } from 'dingtalk-stream-universal';
 import { DingTalkOpenApi, registerCardCallbackHandler, cardCallbackResponse } from 'dingtalk-stream-universal/chatbot';
 
 declare const env: Record<string, string | undefined>;
@@ -47,3 +47,8 @@ async function calls(): Promise<void> {
 }
 void calls;
 for await (const msg of client.messages(TOPIC_CARD)) console.log(msg.data.outTrackId);
+// instanceof still narrows (the errors' Symbol.hasInstance, which also accepts the other build's copy, is a type guard)
+declare const thrown: unknown;
+if (thrown instanceof GatewayAuthError) console.log(thrown.status.toFixed());
+// @ts-expect-error without the check it is unknown
+thrown.status;
