@@ -55,3 +55,22 @@ describe('every message ends in exactly one ack, whatever the handler did', () =
     expect((await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { n: 1 }))).code).toBe(500);
   });
 });
+
+describe('a hostile or broken gateway', () => {
+  it('backs off when the gateway sends disconnect to every new socket, and keeps few sockets draining', async () => {
+    const gw = await gateway({ disconnectCloseMs: 15_000 }); // the server leaves each socket open a long time
+    gw.tap((e) => {
+      if (e.dir === 'socket' && e.event === 'open') setTimeout(() => gw.disconnect(gw.connections.find((c) => c.id === e.connectionId)), 5);
+    });
+    const c = client(gw, { backoffBaseMs: 20, backoffCapMs: 200, drainTimeoutMs: 15_000 });
+    await c.start();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const opens = gw.openCalls.length;
+    const peak = gw.maxLive;
+    await c.stop();
+    // without backoff this was ~400 open calls a second, and every socket drained for 15 s
+    expect(opens).toBeLessThan(60);
+    expect(peak).toBeLessThanOrEqual(3); // the open one, the one retiring, one older draining
+    expect(c.log.lines.some((l) => l.includes('retired soon after it opened'))).toBe(true);
+  });
+});

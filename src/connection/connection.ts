@@ -51,6 +51,8 @@ export class StreamConnection {
   /** Resolves when the connection starts draining: its replacement should open now. */
   readonly retired: Promise<void>;
   openedAt = 0;
+  /** Why it was retired (make-before-break), once it was. */
+  retiredFor: RetireReason | undefined;
   readonly #socket: SocketLike;
   #lastFrameAt = performance.now();
   /** When the last ping went out; it is unanswered while no frame or pong came after it. */

@@ -90,6 +90,10 @@ export class Supervisor {
   retire(conn: StreamConnection, reason: RetireReason): void {
     if (conn.state !== 'open') return;
     this.#logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
+    // at most one older draining socket per slot besides the one retiring now: the oldest goes first
+    const draining = [...this.#live].filter((c) => c.state === 'draining');
+    for (const old of draining.slice(0, Math.max(0, draining.length - this.#settings.connections))) old.close(1000, 'too many draining');
+    conn.retiredFor = reason;
     conn.drain(this.#settings.drainTimeoutMs); // resolves conn.retired: its slot opens the successor
   }
 
@@ -116,9 +120,17 @@ export class Supervisor {
         this.#hooks.onState('open', { slot, connectionId: conn.id });
         // retired (make-before-break) or closed; stop() closes it, so this wait ends on abort too
         const retired = await Promise.race([conn.retired.then(() => true), conn.closed.then(() => false)]);
-        if (performance.now() - conn.openedAt >= this.#settings.stableAfterMs) attempt = 0;
-        if (retired) continue; // make-before-break: the successor opens now, the old one drains
-        reason = `connection #${conn.id} dropped`;
+        // a rotation the client asked for (TTL, new subscriptions) is planned, not trouble
+        const stable = performance.now() - conn.openedAt >= this.#settings.stableAfterMs || conn.retiredFor === 'ttl' || conn.retiredFor === 'resubscribe';
+        if (stable) attempt = 0;
+        // make-before-break: the successor opens now, the old one drains. A connection retired
+        // soon after it opened counts toward backoff from the second time on: a gateway that
+        // sends `disconnect` to every new socket must not get hundreds of open calls a second.
+        if (retired && (stable || attempt === 0)) {
+          if (!stable) attempt = 1;
+          continue;
+        }
+        reason = `connection #${conn.id} ${retired ? 'retired soon after it opened' : 'dropped'}`;
       } catch (err) {
         if (signal.aborted || err instanceof ClientStoppedError) return;
         if (isFatal(err)) return this.#hooks.onFatal(err);
