@@ -16,11 +16,11 @@
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
 import type WebSocketImpl from 'ws';
-import { DingTalkStreamClient as CoreClient, DEFAULTS, type ClientOptions, type Credential } from '../src/client.js';
+import { DingTalkStreamClient as CoreClient, type ClientOptions, type Credential } from '../src/client.js';
 import { ConfigError } from '../src/errors.js';
 import type { Platform, SocketLike } from '../src/platform.js';
 import { withEnv, type EnvClientOptions } from './env.js';
-import { proxiedFetch, proxyFor, TunnelAgent } from './node-proxy.js';
+import { configuredProxy, parseProxy, proxiedPlatform } from './node-proxy.js';
 
 export * from '../src/index.js';
 export type { EnvClientOptions } from './env.js';
@@ -43,7 +43,7 @@ export interface NodeClientOptions extends ClientOptions {
 
 /**
  * An optional package, required only where it is used: `ws` on Node without a global
- * WebSocket (20) or with a proxy, `undici` with a proxy. A missing one (an install with
+ * WebSocket (20) and no proxy, `undici` with a proxy. A missing one (an install with
  * `--omit=optional`, or the peer `undici` never installed) is a {@link ConfigError} saying so.
  */
 function requireOptional<T>(name: 'ws' | 'undici', why: string): T {
@@ -68,25 +68,21 @@ function pingWs(socket: SocketLike, onPong: () => void): void {
 
 /**
  * The Node platform: global WebSocket if present, else `ws`; global `fetch`. With a proxy,
- * `ws` through a CONNECT tunnel and undici's `fetch` through its `ProxyAgent`. Wherever the
- * socket is `ws`, it can ping, so a quiet connection is pinged rather than replaced.
+ * undici's `WebSocket` and `fetch` through its `ProxyAgent` (see `node-proxy.ts`). Wherever
+ * the socket is `ws` (or undici's behind a proxy), it can ping, so a quiet connection is
+ * pinged rather than replaced.
  *
  * @example
  * ```ts
  * const platform = nodePlatform({ proxy: 'http://127.0.0.1:3128' });
  * ```
+ * (`openApiHost` is no longer needed: `NO_PROXY` is matched against each request's own host.)
  */
 export function nodePlatform(options: { proxy?: string | false | undefined; openApiHost?: string | undefined } = {}): Platform {
-  const proxy = proxyFor(options.openApiHost ?? DEFAULTS.openApiHost, options.proxy, process.env);
+  const proxy = configuredProxy(options.proxy, process.env);
   if (proxy) {
-    const agent = new TunnelAgent(proxy);
-    const fetchViaProxy = proxiedFetch(proxy, requireOptional<typeof Undici>('undici', 'A proxy'));
-    class ProxiedWebSocket extends requireOptional<typeof WebSocketImpl>('ws', 'A proxy') {
-      constructor(url: string) {
-        super(url, { agent });
-      }
-    }
-    return { WebSocket: ProxiedWebSocket as unknown as Platform['WebSocket'], fetch: fetchViaProxy, name: 'node', ping: pingWs };
+    parseProxy(proxy); // a malformed proxy is a ConfigError before undici is looked for
+    return proxiedPlatform(proxy, process.env, requireOptional<typeof Undici>('undici', 'A proxy'));
   }
   const fetchGlobal: Platform['fetch'] = (input, init) => fetch(input, init);
   const g = globalThis as { WebSocket?: Platform['WebSocket'] };

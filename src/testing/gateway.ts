@@ -181,6 +181,11 @@ export interface FakeGatewayOptions {
   disconnectCloseMs?: number;
   /** Send a SYSTEM ping on every connection this often; 0 = never. */
   pingIntervalMs?: number;
+  /**
+   * The WebSocket endpoint the open call hands out (default `ws://127.0.0.1:<port>/connect`),
+   * e.g. the `wss:` URL of a TLS front that forwards to this fake.
+   */
+  endpoint?: string;
 }
 
 /**
@@ -243,6 +248,7 @@ export class FakeDingTalkGateway {
       maxRedeliveries: legacy ? Infinity : 3,
       disconnectCloseMs: 10_000,
       pingIntervalMs: 0,
+      endpoint: '',
       ...options,
     };
     this.ledger = new DeliveryLedger({
@@ -282,6 +288,11 @@ export class FakeDingTalkGateway {
   /** `http://127.0.0.1:<port>`: pass it as the client's `openApiHost`. */
   get openApiHost(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The WebSocket endpoint handed out by the open call. */
+  private get endpoint(): string {
+    return this.options.endpoint || `ws://127.0.0.1:${this.port}/connect`;
   }
 
   /** A session webhook URL on this fake (replies land in {@link webhookCalls}). */
@@ -601,10 +612,10 @@ export class FakeDingTalkGateway {
     if (!body || body.clientId !== this.clientId || body.clientSecret !== this.clientSecret) {
       return { status: 401, body: { code: 'InvalidAuthentication', message: 'clientId or clientSecret is invalid', requestid: newMessageId() } };
     }
-    if (fault === 'no-ticket') return { status: 200, body: { endpoint: `ws://127.0.0.1:${this.port}/connect` } };
+    if (fault === 'no-ticket') return { status: 200, body: { endpoint: this.endpoint } };
     const ticket = crypto.randomUUID();
     this.tickets.set(ticket, { expires: Date.now() + this.options.ticketTtlMs, subscriptions: body.subscriptions });
-    return { status: 200, body: { endpoint: `ws://127.0.0.1:${this.port}/connect`, ticket } };
+    return { status: 200, body: { endpoint: this.endpoint, ticket } };
   }
 
   private onUpgrade(req: IncomingMessage, tcp: Socket, head: Buffer): void {
