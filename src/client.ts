@@ -430,6 +430,7 @@ export class DingTalkStreamClient extends EventTarget {
   start(): Promise<void> {
     if (this.#controller && !this.#controller.signal.aborted) return this.#opened!.promise;
     const controller = (this.#controller = new AbortController());
+    this.#router.open();
     this.#lastError = null;
     this.#phase = 'running';
     this.#connectedAt = null;
@@ -466,6 +467,7 @@ export class DingTalkStreamClient extends EventTarget {
     if (!this.#controller) return;
     if (!this.#controller.signal.aborted) {
       if (this.#phase !== 'failed') this.#phase = 'stopping';
+      this.#router.close(); // final for queued work too: nothing runs after stop() resolves
       this.#controller.abort();
       this.#opened?.reject(new ClientStoppedError());
     }
@@ -534,6 +536,7 @@ export class DingTalkStreamClient extends EventTarget {
   #fail(error: DingTalkStreamError): void {
     this.#lastError = error;
     this.#phase = 'failed';
+    this.#router.close();
     this.logger.error(error.message);
     this.#emit('error', error);
     this.#opened?.reject(error);

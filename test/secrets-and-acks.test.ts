@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TOPIC_CARD, type DingTalkStreamError } from '../adapters/node.js';
 import { Redactor } from '../src/logger.js';
 import { client, gateway } from './helpers/setup.js';
@@ -72,5 +72,42 @@ describe('a hostile or broken gateway', () => {
     expect(opens).toBeLessThan(60);
     expect(peak).toBeLessThanOrEqual(3); // the open one, the one retiring, one older draining
     expect(c.log.lines.some((l) => l.includes('retired soon after it opened'))).toBe(true);
+  });
+});
+
+describe('stop() is final', () => {
+  it('drops queued work and aborts running handlers: nothing runs after stop() resolves, and a redelivery is handled afresh', async () => {
+    const gw = await gateway({ redeliverAfterMs: 0 });
+    const c = client(gw, { maxConcurrency: 2 });
+    const started: number[] = [];
+    const aborted: number[] = [];
+    c.registerCallbackHandler(TOPIC_CARD, async (m) => {
+      const { n } = m.data as { n: number };
+      started.push(n);
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, 300);
+        m.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          aborted.push(n);
+          resolve(null);
+        });
+      });
+      return null;
+    });
+    await c.start();
+    for (let n = 0; n < 10; n++) gw.pushCallback(TOPIC_CARD, { n });
+    await vi.waitFor(() => expect(started).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 20));
+    await c.stop();
+    const atStop = started.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(atStop).toBe(2);
+    expect(started).toHaveLength(2); // the 8 queued ones never ran
+    expect(aborted.sort()).toEqual([...started].sort());
+    // started again, the same message (a redelivery) is handled: its dedup key was forgotten
+    await c.start();
+    const again = gw.pushCallback(TOPIC_CARD, { n: 9 });
+    await gw.waitForAck(again);
+    expect(started).toContain(9);
   });
 });

@@ -12,7 +12,9 @@
 export class Limiter {
   /** Handlers running now. */
   active = 0;
-  readonly #queue: Array<() => void> = [];
+  /** Closed (the client stopped): nothing new runs, nothing waits. */
+  closed = false;
+  readonly #queue: Array<{ start: () => void; cancel?: () => void }> = [];
   readonly #concurrency: number;
   readonly #maxQueue: number;
   constructor(concurrency: number, maxQueue: number) {
@@ -20,15 +22,25 @@ export class Limiter {
     this.#maxQueue = maxQueue;
   }
 
-  /** Starts `task` now or when a slot frees; `false` when even the queue is full. */
-  tryRun(task: () => Promise<void>): boolean {
+  /**
+   * Starts `task` now or when a slot frees; `false` when even the queue is full or the limiter
+   * is closed. `cancel` is called instead if the task is dropped from the queue by {@link close}.
+   */
+  tryRun(task: () => Promise<void>, cancel?: () => void): boolean {
+    if (this.closed) return false;
     if (this.active < this.#concurrency) {
       this.#start(task);
       return true;
     }
     if (this.#queue.length >= this.#maxQueue) return false;
-    this.#queue.push(() => this.#start(task));
+    this.#queue.push({ start: () => this.#start(task), cancel });
     return true;
+  }
+
+  /** Drops every waiting task (each `cancel` is called) and refuses new ones until `closed` is reset. */
+  close(): void {
+    this.closed = true;
+    for (const waiting of this.#queue.splice(0)) waiting.cancel?.();
   }
 
   get queued(): number {
@@ -39,7 +51,7 @@ export class Limiter {
     this.active++;
     const done = () => {
       this.active--;
-      this.#queue.shift()?.();
+      this.#queue.shift()?.start();
     };
     task().then(done, done);
   }

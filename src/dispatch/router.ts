@@ -1,4 +1,4 @@
-import { FrameError, HandlerError, type DingTalkStreamError } from '../errors.js';
+import { ClientStoppedError, FrameError, HandlerError, type DingTalkStreamError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ackFrame, callbackOutcome, eventOutcome, outcome, type EventStatus, type Outcome } from '../protocol/acks.js';
 import { parseFrame, type Frame } from '../protocol/frames.js';
@@ -196,6 +196,8 @@ export class Router {
   readonly #store: DedupStore | undefined;
   readonly #limiter: Limiter;
   readonly #sequencer = new Sequencer();
+  /** Messages whose handler is running, so that stopping can abort them. */
+  readonly #running = new Set<Message>();
   readonly #logger: Logger;
   readonly #hooks: RouterHooks;
   readonly #settings: RouterSettings;
@@ -290,19 +292,35 @@ export class Router {
     );
   }
 
+  /**
+   * Stops taking work: queued and sequenced messages are dropped with their dedup keys
+   * forgotten (a redelivery is handled afresh; chatbot messages were acked on receipt and are
+   * lost to this run), and handlers still running see their `signal` abort.
+   */
+  close(): void {
+    this.#limiter.close();
+    for (const message of this.#running) message.abort(new ClientStoppedError());
+  }
+
+  /** Takes work again (after `close`, when the client starts again). */
+  open(): void {
+    this.#limiter.closed = false;
+  }
+
   /** Hands a message to the limiter (behind its key's queue when sequential) and acks on receipt where the policy says so. */
   #dispatch(target: AckTarget, message: Message, key: string | undefined, reg: Registration): void {
     const { messageId } = message;
     const run = () => this.#run(target, message, key, reg);
+    const drop = () => this.#finish(undefined, messageId, key, undefined, false);
     const order = reg.sequential?.(message);
     const accepted =
       order === undefined
-        ? this.#limiter.tryRun(run)
+        ? this.#limiter.tryRun(run, drop)
         : this.#sequencer.run(order, reg.maxWaiting ?? 10, () => new Promise<void>((done) => {
-            if (!this.#limiter.tryRun(() => run().finally(done))) {
-              this.#overflow(target, message, key);
-              done();
-            }
+            if (this.#limiter.closed) drop();
+            else if (!this.#limiter.tryRun(() => run().finally(done), drop)) this.#overflow(target, message, key);
+            else return;
+            done();
           }));
     if (!accepted) {
       if (order === undefined) return this.#overflow(target, message, key);
@@ -337,6 +355,7 @@ export class Router {
 
   async #run(target: AckTarget, message: Message, key: string | undefined, reg: Registration): Promise<void> {
     const { messageId } = message;
+    this.#running.add(message);
     let result: Outcome;
     let remember = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -377,6 +396,7 @@ export class Router {
       remember = false;
     } finally {
       clearTimeout(timer);
+      this.#running.delete(message);
     }
     if (reg.ack === 'immediate') return; // acked on receipt
     const elapsed = performance.now() - started;
