@@ -120,6 +120,20 @@ declare global {
 }
 
 /** Every option the core knows; an adapter takes its own (Node's `proxy`) out first. */
+/** The longest delay a timer takes (2^31 − 1 ms, ~24.8 days); a longer one fires at once. */
+const MAX_DELAY = 2_147_483_647;
+
+/**
+ * A numeric setting checked: a number ≥ 0, or a CONFIG error. A duration beyond what a timer
+ * can wait (Infinity included) means "no limit": clamped to the timer maximum, except where 0
+ * already means off (`connectionTtlMs`, `staleAfterMs`).
+ */
+function number(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(`${name} must be a number ≥ 0, not ${String(value)}`);
+  if (!name.endsWith('Ms') || value <= MAX_DELAY) return value;
+  return name === 'connectionTtlMs' || name === 'staleAfterMs' ? 0 : MAX_DELAY;
+}
+
 const OPTIONS = [...Object.keys(DEFAULTS), 'clientId', 'clientSecret', 'logger', 'logLevel', 'signal', 'platform', 'ua', 'dedupStore'];
 
 /** Edit distance: how far a mistyped option is from a real one (`clientID` → 1, `openApiHots` → 2). */
@@ -285,7 +299,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.credential = new Credential(opts.clientId, opts.clientSecret);
     const settings = { ...DEFAULTS } as Settings;
     for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
-      if (opts[key] !== undefined) (settings as Record<string, unknown>)[key] = opts[key];
+      if (opts[key] !== undefined) (settings as Record<string, unknown>)[key] = key === 'openApiHost' ? opts[key] : number(key, opts[key]);
     }
     this.settings = settings;
     assertSecureUrl(this.settings.openApiHost);
@@ -358,7 +372,7 @@ export class DingTalkStreamClient extends EventTarget {
     if ((topic === undefined ? this.#router.event : this.#router.callbacks.get(topic)) && !options?.replace) {
       throw new ConfigError(`${name} already has a handler: pass { replace: true } to replace it`);
     }
-    this.#router.register(topic, handler, options);
+    this.#router.register(topic, handler, options?.timeoutMs === undefined ? options : { ...options, timeoutMs: number('timeoutMs', options.timeoutMs) });
     this.#resubscribe();
     return this;
   }

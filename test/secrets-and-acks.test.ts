@@ -111,3 +111,27 @@ describe('stop() is final', () => {
     expect(started).toContain(9);
   });
 });
+
+describe('durations are checked', () => {
+  it('treats a duration beyond the timer maximum as no limit instead of firing at once, and refuses a negative or NaN one', async () => {
+    const gw = await gateway({ redeliverAfterMs: 0 });
+    const c = client(gw, { connectionTtlMs: 30 * 24 * 3_600_000 }); // 30 days: overflowed the timer, which fired after 1 ms
+    let done = 0;
+    c.registerCallbackHandler(TOPIC_CARD, async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      done++;
+      return { ok: true };
+    }, { timeoutMs: Infinity }); // timed the handler out at once
+    await c.start();
+    const ack = await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { n: 1 }));
+    expect(JSON.parse(ack.data)).toEqual({ response: { ok: true } });
+    expect(done).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gw.openCalls).toHaveLength(1); // no rotation storm
+    expect(c.settings.connectionTtlMs).toBe(0); // 30 days ≈ never: off
+    expect(c.status().counters.handlerTimeouts).toBe(0);
+    for (const bad of [-1, Number.NaN, '5000']) {
+      expect(() => client(gw, { idleTimeoutMs: bad as number }), String(bad)).toThrow(/idleTimeoutMs must be a number/);
+    }
+  });
+});
