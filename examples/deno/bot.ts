@@ -1,43 +1,22 @@
 // An echo bot on Deno: send it "hello", it answers "You said: hello".
 //
-//   DINGTALK_CLIENT_ID=... DINGTALK_CLIENT_SECRET=... deno run -A examples/deno/bot.ts
+//   DINGTALK_CLIENT_ID=... DINGTALK_CLIENT_SECRET=... \
+//     deno run --allow-net --allow-env=DINGTALK_CLIENT_ID,DINGTALK_CLIENT_SECRET,DINGTALK_OPENAPI_HOST examples/deno/bot.ts
 //
-// (or, with the least permissions: --allow-net --allow-env=DINGTALK_CLIENT_ID,DINGTALK_CLIENT_SECRET,DINGTALK_OPENAPI_HOST)
-// In your own project the same `npm:` import downloads the package from npm; inside this
-// repository it resolves to the local build (run `npm run build` first).
-import { DingTalkStreamClient, TOPIC_ROBOT, type StreamMessage } from 'npm:dingtalk-stream-universal';
+// In your own project the same `npm:` imports download the package from npm; inside this
+// repository they resolve to the local build (run `npm run build` first).
+import { DingTalkStreamClient } from 'npm:dingtalk-stream-universal';
+import { registerChatbotHandler } from 'npm:dingtalk-stream-universal/chatbot';
 
-/** The fields of a chatbot message this bot reads. */
-interface ChatbotMessage {
-  text?: { content?: string };
-  sessionWebhook: string;
-}
+// clientId, clientSecret and the host (DINGTALK_OPENAPI_HOST: https://api.dingtalk.io
+// overseas, or the simulator's under `dev`) come from the environment that --allow-env
+// grants; without credentials this throws a ConfigError that says what to set
+const client = new DingTalkStreamClient();
 
-const clientId = Deno.env.get('DINGTALK_CLIENT_ID');
-const clientSecret = Deno.env.get('DINGTALK_CLIENT_SECRET');
-if (!clientId || !clientSecret) {
-  console.error('Set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET (your app\'s AppKey and AppSecret).');
-  Deno.exit(1);
-}
-
-const client = new DingTalkStreamClient({
-  clientId,
-  clientSecret,
-  // e.g. https://api.dingtalk.io overseas, or a local gateway in tests
-  openApiHost: Deno.env.get('DINGTALK_OPENAPI_HOST') || undefined,
-});
-
-client.registerCallbackHandler(TOPIC_ROBOT, async ({ data }: StreamMessage<ChatbotMessage>) => {
-  const text = data.text?.content?.trim() ?? '';
-  // reply through the message's session webhook: no access token needed
-  const res = await client.platform.fetch(data.sessionWebhook, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ msgtype: 'text', text: { content: `You said: ${text}` } }),
-  });
-  if (!res.ok) throw new Error(`reply failed with HTTP ${res.status}`);
-  await res.body?.cancel();
-  return null;
+registerChatbotHandler(client, async (message, reply) => {
+  // replies go through the message's session webhook; the message was acked on receipt,
+  // so a slow handler (an LLM) is never redelivered
+  await reply.text(`You said: ${message.text}`);
 });
 
 client.addEventListener('open', () => console.log('Connected to DingTalk. Send the bot a message. Ctrl+C to stop.'));
