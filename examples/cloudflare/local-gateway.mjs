@@ -1,7 +1,7 @@
 // A local fake DingTalk gateway for trying the Durable Object bot with `wrangler dev`:
 //
 //   node examples/cloudflare/local-gateway.mjs            # listens on 127.0.0.1:8799 (PORT=… to change)
-//   npx wrangler dev --env-file examples/cloudflare/local.env
+//   CLOUDFLARE_CF_FETCH_ENABLED=false npx wrangler dev --env-file examples/cloudflare/local.env
 //   curl -X POST -H "Authorization: Bearer local-dev-token" http://127.0.0.1:8787/start
 //
 // Then type a line here: it is sent to the bot as a chat message, and the bot's reply is printed.

@@ -13,8 +13,19 @@ import { FakeDingTalkGateway } from '../../src/testing/index.js';
 import { ROOT } from '../conformance/launch.js';
 
 const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
-// offline and quiet: no metrics, no Request.cf lookup, no colours, no interactive session
-const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' };
+// quiet: no metrics, no colours, no interactive session
+const QUIET = { WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' };
+// offline too: no Request.cf lookup
+const ENV = { ...process.env, ...QUIET, CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
+/** The README's local command, `VAR=value … npx wrangler dev <args>`: its variables and arguments. */
+function readmeWranglerDev(): { env: Record<string, string>; args: string[] } {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const command = /`((?:[A-Z_]+=\S+ )*)npx wrangler dev ([^`]+)`/.exec(readme);
+  if (!command) throw new Error('README.md shows no `… npx wrangler dev …` command');
+  const env = Object.fromEntries(command[1]!.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split('=') as [string, string]));
+  return { env, args: command[2]!.trim().split(/\s+/) };
+}
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -28,9 +39,9 @@ function tempDir(prefix: string): string {
 }
 
 /** Runs wrangler; resolves with its exit code and output once it printed `until` (then it keeps running) or exited. */
-function wrangler(args: string[], until?: RegExp) {
+function wrangler(args: string[], until?: RegExp, env: NodeJS.ProcessEnv = ENV) {
   // its own process group, so that stopping it also stops the workerd it starts
-  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
@@ -72,16 +83,31 @@ describe('wrangler', () => {
     expect(code, out).toBe(0);
   });
 
-  it('runs it with wrangler dev against the fake gateway: start, reply, stop', async () => {
+  it('shows one local command everywhere: the README\'s, in docs, wrangler.toml and the example files', () => {
+    const { env, args } = readmeWranglerDev();
+    expect(args).toEqual(['--env-file', 'examples/cloudflare/local.env']);
+    const readme = `${Object.entries(env).map(([name, value]) => `${name}=${value} `).join('')}npx wrangler dev ${args.join(' ')}`;
+    for (const file of ['docs/cloudflare.md', 'wrangler.toml', 'examples/cloudflare/local-gateway.mjs', 'examples/cloudflare/local.env']) {
+      const shown = readFileSync(join(ROOT, file), 'utf8').match(/(?:[A-Z_]+=\S+ )*npx wrangler dev [^\s`#]+ [^\s`#]+/g);
+      expect(shown, file).toEqual([readme]);
+    }
+  });
+
+  it('runs it with wrangler dev, as the README says, against the fake gateway: start, reply, stop; no ENOTFOUND', async () => {
     const gw = await new FakeDingTalkGateway().listen();
     cleanups.push(() => gw.close());
     const port = await freePort();
+    // the README's variables, not the test's own CLOUDFLARE_CF_FETCH_ENABLED: they must silence wrangler offline
+    const readme = readmeWranglerDev();
+    const { CLOUDFLARE_CF_FETCH_ENABLED: _, ...inherited } = process.env;
     const run = wrangler(
-      ['dev', '--env-file', 'examples/cloudflare/local.env', '--var', `DINGTALK_OPENAPI_HOST:${gw.openApiHost}`, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', tempDir('dingtalk-wrangler-state-'), '--show-interactive-dev-session=false'],
+      ['dev', ...readme.args, '--var', `DINGTALK_OPENAPI_HOST:${gw.openApiHost}`, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', tempDir('dingtalk-wrangler-state-'), '--show-interactive-dev-session=false'],
       /Ready on http/,
+      { ...inherited, ...QUIET, ...readme.env },
     );
     const { ready } = await run.settled;
     expect(ready, run.output()).toBe(true);
+    expect(run.output()).not.toMatch(/ENOTFOUND|Unable to fetch/);
     const control = async (method: string, path: string) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: 'Bearer local-dev-token' } });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
