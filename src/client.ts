@@ -80,6 +80,9 @@ export interface ClientOptions extends Tunables {
  * - dedup 10 min / 10 000 ids: the gateway redelivers an unacked frame under a new messageId
  *   after ~2 s and again later (user logs show 16 s and ~60 s; protocol.md §10.1); the DingTalk
  *   team's channel SDK keeps 5 min.
+ * - `maxFrameSize` 1 Mi characters: far above any frame DingTalk sends (chatbot messages and
+ *   card callbacks are a few KB); a larger one is refused before it is parsed.
+ * - `maxQueueSize` 32 Mi characters: the frames waiting for a slot, summed, besides `maxQueue`.
  * - `staleAfterMs` 30 min: a chatbot message whose `createAt` is older (a backlog after a
  *   reconnect storm) is acked and skipped, as the channel SDK does; 0 turns it off.
  *
@@ -102,6 +105,8 @@ export const DEFAULTS = {
   stableAfterMs: 30_000,
   maxConcurrency: 64,
   maxQueue: 2_048,
+  maxQueueSize: 33_554_432,
+  maxFrameSize: 1_048_576,
   handlerTimeoutMs: 45_000,
   dedupTtlMs: 600_000,
   dedupMaxEntries: 10_000,
@@ -308,7 +313,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.platform = opts.platform ?? globalPlatform();
     const ua = `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${opts.ua ? ` ${opts.ua}` : ''}`;
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
-    this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue);
+    this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue, this.settings.maxQueueSize);
     this.#router = new Router(this.dedup, opts.dedupStore, this.#limiter, this.logger, {
       onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
       onError: (error) => this.#emit('error', error),

@@ -36,7 +36,7 @@ describe('unknown options', () => {
   it('every documented option is accepted, and Node\'s proxy only by the Node adapter', () => {
     const all: Required<Omit<ClientOptions, 'platform' | 'dedupStore' | 'signal' | 'logger'>> & { proxy: false } = {
       ...base, openApiHost: 'https://api.dingtalk.io', logLevel: 'warn', ua: 'bot/1', openTimeoutMs: 1, handshakeTimeoutMs: 1, idleTimeoutMs: 1, drainTimeoutMs: 1, clockJumpMs: 1,
-      connectionTtlMs: 0, connections: 1, backoffBaseMs: 1, backoffCapMs: 1, stableAfterMs: 1, maxConcurrency: 1, maxQueue: 1, handlerTimeoutMs: 1, dedupTtlMs: 1, dedupMaxEntries: 1, staleAfterMs: 0, proxy: false,
+      connectionTtlMs: 0, connections: 1, backoffBaseMs: 1, backoffCapMs: 1, stableAfterMs: 1, maxConcurrency: 1, maxQueue: 1, maxQueueSize: 1, maxFrameSize: 1, handlerTimeoutMs: 1, dedupTtlMs: 1, dedupMaxEntries: 1, staleAfterMs: 0, proxy: false,
     };
     expect(() => new DingTalkStreamClient({ ...all, signal: new AbortController().signal, logger: null })).not.toThrow();
     const platform = { WebSocket: class {} as never, fetch };

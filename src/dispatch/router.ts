@@ -156,6 +156,7 @@ export interface RouterSettings {
   handlerTimeoutMs: number;
   staleAfterMs: number;
   dedupTtlMs: number;
+  maxFrameSize: number;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -229,7 +230,9 @@ export class Router {
   /** Entry point for every downstream frame. Never throws. */
   handle(target: AckTarget, text: unknown): void {
     this.counters.received++;
-    const parsed = parseFrame(text);
+    // a frame larger than any DingTalk sends is refused before it is parsed (a hostile gateway)
+    const size = typeof text === 'string' ? text.length : 0;
+    const parsed = size > this.#settings.maxFrameSize ? { ok: false as const, reason: `frame of ${size} characters is over maxFrameSize` } : parseFrame(text);
     if (!parsed.ok) {
       this.counters.malformed++;
       const error = new FrameError(parsed.reason, parsed.messageId);
@@ -262,7 +265,8 @@ export class Router {
     if (seen) {
       this.counters.duplicates++;
       this.#logger.debug(`duplicate ${messageId}: not handled again`);
-      if (seen.waiters) seen.waiters.push((result) => result !== undefined && this.#send(target, messageId, result));
+      // a bounded number wait for the outcome; beyond that a copy goes unacked and comes again
+      if (seen.waiters) seen.waiters.length < 16 && seen.waiters.push((result) => result !== undefined && this.#send(target, messageId, result));
       else this.#send(target, messageId, seen.outcome!);
       return;
     }
@@ -276,11 +280,11 @@ export class Router {
     if (key) this.#dedup.begin(key, entry);
     const message = new Message(frame.type as 'EVENT' | 'CALLBACK', frame.headers.topic, messageId, frame.headers, frame.data);
     const store = this.#store;
-    if (!store) return this.#dispatch(target, message, key, reg);
+    if (!store) return this.#dispatch(target, message, key, reg, size);
     // a store shared with other processes: the one that claims the business id handles it
     Promise.resolve(store.claim(key ?? messageId, reg.timeoutMs + 15_000)).then(
       (claim) => {
-        if (claim.state === 'claimed') return this.#dispatch(target, message, key, reg);
+        if (claim.state === 'claimed') return this.#dispatch(target, message, key, reg, size);
         this.counters.duplicates++;
         this.#logger.debug(`duplicate ${messageId}: ${claim.state} in another process`);
         // pending elsewhere: a chatbot message is acked as on receipt; an event is asked for
@@ -288,7 +292,7 @@ export class Router {
         const result = claim.state === 'done' ? claim.outcome : reg.ack === 'immediate' ? callbackOutcome(null) : message.type === 'EVENT' ? eventOutcome('LATER') : undefined;
         this.#finish(target, messageId, key, result, claim.state === 'done', false);
       },
-      () => this.#dispatch(target, message, key, reg), // a store must not reject; if it does, this process decides alone
+      () => this.#dispatch(target, message, key, reg, size), // a store must not reject; if it does, this process decides alone
     );
   }
 
@@ -308,17 +312,17 @@ export class Router {
   }
 
   /** Hands a message to the limiter (behind its key's queue when sequential) and acks on receipt where the policy says so. */
-  #dispatch(target: AckTarget, message: Message, key: string | undefined, reg: Registration): void {
+  #dispatch(target: AckTarget, message: Message, key: string | undefined, reg: Registration, size: number): void {
     const { messageId } = message;
     const run = () => this.#run(target, message, key, reg);
     const drop = () => this.#finish(undefined, messageId, key, undefined, false);
     const order = reg.sequential?.(message);
     const accepted =
       order === undefined
-        ? this.#limiter.tryRun(run, drop)
+        ? this.#limiter.tryRun(run, drop, size)
         : this.#sequencer.run(order, reg.maxWaiting ?? 10, () => new Promise<void>((done) => {
             if (this.#limiter.closed) drop();
-            else if (!this.#limiter.tryRun(() => run().finally(done), drop)) this.#overflow(target, message, key);
+            else if (!this.#limiter.tryRun(() => run().finally(done), drop, size)) this.#overflow(target, message, key);
             else return;
             done();
           }));
