@@ -134,7 +134,7 @@ const MAX_DELAY = 2_147_483_647;
  * already means off (`connectionTtlMs`, `staleAfterMs`).
  */
 function number(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(`${name} must be a number ≥ 0, not ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(`${name} must be a number >= 0, not ${String(value)}`);
   if (!name.endsWith('Ms') || value <= MAX_DELAY) return value;
   return name === 'connectionTtlMs' || name === 'staleAfterMs' ? 0 : MAX_DELAY;
 }

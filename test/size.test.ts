@@ -11,8 +11,10 @@ import { describe, expect, it } from 'vitest';
 // (~520 B min+gzip after trimming); raised to 9 KB for those. Then 10 KB for three more
 // guarantees users asked for: the DedupStore seam and per-conversation ordering (issue 15,
 // ~520 B), and plain-JS mistakes as CONFIG errors with "did you mean", errors naming host and
-// root cause (issue 14, ~400 B). Not for anything else; issue 17 owns getting it back down.
-const CORE_BUDGET = 10 * 1024;
+// root cause (issue 14, ~400 B); then 10.5 KB for issue 13's bounds against a hostile
+// gateway (waiters, frame and queue size, disconnect storms, checked durations, a final
+// stop(), ~500 B). Not for anything else; issue 17 owns getting it back down.
+const CORE_BUDGET = 10.5 * 1024;
 // The chatbot entry's share (what it adds to the core) was 7 KB until issue 12 put replies
 // and cards under production's limits: the OpenAPI's governor (card budget, QpsLimit retry,
 // idempotent retries, typed rate-limit errors), failures inside an HTTP 200, the AI card's
@@ -62,7 +64,7 @@ async function withinBudget(name: string, size: { gzip: number; min: number; top
 }
 
 describe(`byte budget for a Worker bundle (measured from ${built ? 'dist' : 'src'})`, () => {
-  it('keeps the core entry within 10 KB min+gzip', async () => {
+  it('keeps the core entry within 10.5 KB min+gzip', async () => {
     const core = await workerBundle(`export * from '${entry.core}';`);
     expect(core.gzip).toBeGreaterThan(1024); // it really bundled the client, not an empty stub
     await withinBudget('The core entry', core, CORE_BUDGET, `export * from './src/index.ts';`);

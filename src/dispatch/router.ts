@@ -286,7 +286,7 @@ export class Router {
       (claim) => {
         if (claim.state === 'claimed') return this.#dispatch(target, message, key, reg, size);
         this.counters.duplicates++;
-        this.#logger.debug(`duplicate ${messageId}: ${claim.state} in another process`);
+        this.#logger.debug(`duplicate ${messageId}: ${claim.state} elsewhere`);
         // pending elsewhere: a chatbot message is acked as on receipt; an event is asked for
         // later (a redelivery then finds the outcome); a callback's answer is not known yet
         const result = claim.state === 'done' ? claim.outcome : reg.ack === 'immediate' ? callbackOutcome(null) : message.type === 'EVENT' ? eventOutcome('LATER') : undefined;
@@ -329,7 +329,7 @@ export class Router {
     if (!accepted) {
       if (order === undefined) return this.#overflow(target, message, key);
       // its conversation's queue is full: acked by policy (a chatbot message: on receipt), not handled
-      this.#logger.warn(`${message.topic}: ${messageId} refused, ${reg.maxWaiting ?? 10} already wait for ${order}`);
+      this.#logger.warn(`${messageId} refused: ${order} is busy`);
       this.#finish(target, messageId, key, message.type === 'EVENT' ? eventOutcome('LATER') : reg.ack === 'immediate' ? callbackOutcome(null) : undefined, reg.ack === 'immediate');
       void Promise.resolve().then(() => reg.onBusy?.(message)).catch((err: unknown) => this.#logger.error(`onBusy failed for ${messageId}`, err));
       return;
