@@ -121,6 +121,48 @@ export class InsecureTransportError extends DingTalkStreamError {
 }
 
 /**
+ * A host answered with a redirect (3xx), which the SDK never follows: every request it makes
+ * carries a secret (the clientSecret, an access token, a reply to a private chat), and a
+ * redirect would re-send it to wherever `Location` points. Point the URL at the final host.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RedirectRefusedError) console.error(err.message); // names both hosts, never the query
+ * ```
+ */
+export class RedirectRefusedError extends DingTalkStreamError {
+  readonly status: number;
+  constructor(host: string, status: number, location: string | null) {
+    let to = '';
+    try {
+      to = location ? ` to ${new URL(location, `https://${host}`).origin}` : '';
+    } catch {
+      /* an unparsable Location is just left out */
+    }
+    super('REDIRECT_REFUSED', `${host} answered HTTP ${status || 'redirect'}${to}: not followed, the request carries credentials. Use the final URL.`);
+    this.status = status;
+  }
+}
+
+/**
+ * The fetch options every SDK request uses: no redirect is followed (`'manual'`, since workerd
+ * rejects `'error'`), and {@link refuseRedirect} turns one into an error.
+ */
+export const NO_REDIRECT = { redirect: 'manual' } as const;
+
+/**
+ * Throws {@link RedirectRefusedError} for a 3xx answer (or a browser's opaque redirect).
+ *
+ * @example
+ * ```ts
+ * refuseRedirect(await fetch(url, { ...NO_REDIRECT, method: 'POST', body }), 'api.dingtalk.com');
+ * ```
+ */
+export function refuseRedirect(res: Response, host: string): void {
+  if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) throw new RedirectRefusedError(host, res.status, res.headers.get('location'));
+}
+
+/**
  * A frame from the gateway that could not be parsed or validated. Reported once through
  * the `error` event and a warning; the client keeps running.
  *

@@ -20,7 +20,7 @@ export { DedupWindow } from './dispatch/dedup.js';
 export type { DedupStore, Claim } from './dispatch/store.js';
 export type { Outcome } from './protocol/acks.js';
 export type { Frame, FrameType, ParseResult } from './protocol/frames.js';
-export { DingTalkStreamError, ConfigError, GatewayAuthError, GatewayError, InsecureTransportError, FrameError, HandlerError, ClientStoppedError } from './errors.js';
+export { DingTalkStreamError, ConfigError, GatewayAuthError, GatewayError, InsecureTransportError, RedirectRefusedError, FrameError, HandlerError, ClientStoppedError } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';
 export type { Platform, SocketLike } from './platform.js';
 export { globalPlatform } from './platform.js';

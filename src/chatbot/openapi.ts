@@ -1,5 +1,6 @@
 import type { DingTalkStreamClient } from '../client.js';
 import { assertSecureUrl } from '../connection/transport.js';
+import { NO_REDIRECT, RedirectRefusedError, refuseRedirect } from '../errors.js';
 import { createLogger, Redactor, type Logger } from '../logger.js';
 import { cardParamMap, deliverFields, privateCardData, resolveTarget, type CardDelivery, type CardParams, type CardTarget, type PrivateDataByUser } from './cards.js';
 import { OpenApiError, type OpenApiErrorCode } from './errors.js';
@@ -462,7 +463,7 @@ export class DingTalkOpenApi {
         const answer = await this.http(method, url, path, headers, body());
         if (answer.status < 500 || last) return answer;
       } catch (err) {
-        if (last) throw err;
+        if (last || err instanceof RedirectRefusedError) throw err; // a redirect will not go away
       }
       await wait(retryDelay(retries), signal);
     }
@@ -471,11 +472,12 @@ export class DingTalkOpenApi {
   private async http(method: string, url: string, path: string, headers: Record<string, string>, body: BodyInit | undefined): Promise<{ status: number; data: Json | undefined; text: string }> {
     let response: Response;
     try {
-      response = await this.fetch(url, { method, headers: { accept: 'application/json', ...headers }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetch(url, { ...NO_REDIRECT, method, headers: { accept: 'application/json', ...headers }, body, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : 'network error';
       throw new OpenApiError('OPENAPI_ERROR', `DingTalk OpenAPI ${method} ${path.split('?')[0]} failed: ${reason}.`, 0, undefined, undefined, err);
     }
+    refuseRedirect(response, new URL(url).host); // the token or the appSecret would follow it
     const text = await response.text();
     let data: Json | undefined;
     try {

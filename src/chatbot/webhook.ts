@@ -1,3 +1,4 @@
+import { NO_REDIRECT, refuseRedirect } from '../errors.js';
 import { WebhookError } from './errors.js';
 import type { DingTalkOpenApi } from './openapi.js';
 import { robotMessageOf } from './robot-messages.js';
@@ -212,10 +213,11 @@ export class ChatbotReplier {
     if (!url || (sessionWebhookExpiredTime !== undefined && Date.now() >= sessionWebhookExpiredTime)) return this.viaOpenApi(body);
     let response: Response;
     try {
-      response = await this.fetch(url.href, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+      response = await this.fetch(url.href, { ...NO_REDIRECT, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
     } catch (err) {
       throw new WebhookError('WEBHOOK_FAILED', `Could not reach the session webhook at ${url.host}.`, 0, err);
     }
+    refuseRedirect(response, url.host); // an open redirect on any *.dingtalk.com host would carry the reply off
     const text = await response.text();
     let result: { errcode?: number; errmsg?: string } | undefined;
     try {

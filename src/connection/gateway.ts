@@ -1,4 +1,4 @@
-import { ClientStoppedError, GatewayAuthError, GatewayError } from '../errors.js';
+import { ClientStoppedError, GatewayAuthError, GatewayError, NO_REDIRECT, RedirectRefusedError, refuseRedirect } from '../errors.js';
 import type { Platform } from '../platform.js';
 import { deadline } from './abort.js';
 import { assertSecureUrl } from './transport.js';
@@ -79,6 +79,7 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
     let text: string;
     try {
       res = await platform.fetch(url, {
+        ...NO_REDIRECT,
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({
@@ -89,8 +90,10 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
         }),
         signal: limit.signal,
       });
+      refuseRedirect(res, host);
       text = await res.text();
     } catch (err) {
+      if (err instanceof RedirectRefusedError) throw err;
       if (signal.aborted) throw new ClientStoppedError();
       if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Open call to ${host} timed out after ${timeoutMs} ms`);
       throw new GatewayError('OPEN_FAILED', `Open call to ${host} failed: ${rootCause(err)}`, undefined, err);

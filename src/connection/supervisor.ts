@@ -1,4 +1,4 @@
-import { ClientStoppedError, DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError } from '../errors.js';
+import { ClientStoppedError, DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError, RedirectRefusedError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import type { Platform } from '../platform.js';
 import { deadline, sleep } from './abort.js';
@@ -34,7 +34,7 @@ export interface SupervisorHooks {
 
 /** Errors that retrying cannot fix. */
 function isFatal(err: unknown): err is DingTalkStreamError {
-  return err instanceof GatewayAuthError || err instanceof InsecureTransportError;
+  return err instanceof GatewayAuthError || err instanceof InsecureTransportError || err instanceof RedirectRefusedError;
 }
 
 /**
