@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { answer, evaluate, NotArithmeticError } from '../examples/calculator/arithmetic.mjs';
 // @ts-expect-error plain JS example without types
 import { createCalculatorBot } from '../examples/calculator/bot.mjs';
+import { simChat } from './helpers/dev.js';
 import { gateway } from './helpers/setup.js';
 
 describe('calculator arithmetic', () => {
@@ -55,6 +56,33 @@ describe('calculator bot', () => {
       expect((await fetch(url)).status).toBe(200); // the chat page is served
     } finally {
       child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('npm start prints how to connect your own bot; a bot run with exactly that command gets every message', async () => {
+    const start = spawn(process.execPath, ['examples/calculator/start.mjs', '1+1'], { env: { ...process.env, DINGTALK_CLIENT_ID: '', DINGTALK_CLIENT_SECRET: '', PORT: '0' } });
+    let stdout = '';
+    start.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => start.once('exit', resolve));
+    let bot: ReturnType<typeof spawn> | undefined;
+    try {
+      await vi.waitFor(() => expect(stdout).toContain(' node bot.mjs\n'), { timeout: 20_000, interval: 50 });
+      const url = /browser: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)![1]!;
+      // the same local credentials as `dev`, printed with the host
+      expect(stdout).toContain('  DINGTALK_CLIENT_ID=ding-local-client-id\n  DINGTALK_CLIENT_SECRET=local-client-secret\n');
+      expect(stdout).toContain(`  DINGTALK_OPENAPI_HOST=${url}\n`);
+      const line = /^ {2}(DINGTALK_CLIENT_ID=\S+ DINGTALK_CLIENT_SECRET=\S+ DINGTALK_OPENAPI_HOST=\S+) node bot\.mjs$/m.exec(stdout)![1]!;
+      const env = Object.fromEntries(line.split(' ').map((kv) => kv.split('=', 2) as [string, string]));
+      bot = spawn(process.execPath, ['examples/markdown-bot/main.mjs'], { env: { ...process.env, DINGTALK_OPENAPI_ENDPOINT: '', ...env }, stdio: 'ignore' });
+      await vi.waitFor(() => expect(stdout).toContain('Another bot connected: the calculator bot left'), { timeout: 20_000, interval: 50 });
+      // every message reaches your bot, none the calculator
+      for (const text of ['2+2', '3+3']) expect(await simChat(url, text)).toContain('You said');
+    } finally {
+      const botExited = bot && bot.exitCode === null ? new Promise((resolve) => bot!.once('exit', resolve)) : undefined;
+      bot?.kill('SIGINT');
+      await botExited;
+      start.kill('SIGINT');
     }
     expect(await exited).toBe(0);
   });

@@ -3,8 +3,9 @@
 //   (DINGTALK_OPENAPI_HOST overrides the host, e.g. https://api.dingtalk.io) and runs until Ctrl+C.
 // - Without them, it starts the local DingTalk simulator (the same one as
 //   `npx dingtalk-stream-universal dev`), connects the bot to it, says a few things to it,
-//   and keeps running: open the printed URL and chat with the bot in your browser.
-import { createCalculatorBot } from './bot.mjs';
+//   and keeps running: open the printed URL and chat with the bot in your browser, or
+//   connect a bot of your own with the credentials it prints (the calculator then leaves).
+import { createCalculatorBot, giveWayToYourBot } from './bot.mjs';
 
 const clientId = process.env.DINGTALK_CLIENT_ID;
 const clientSecret = process.env.DINGTALK_CLIENT_SECRET;
@@ -15,11 +16,12 @@ if (clientId && clientSecret) {
   client.addEventListener('open', () => console.log('Connected. Send the bot "1+1". Ctrl+C to stop.'));
   await client.startForever();
 } else {
-  const { DingTalkSimulator } = await import('dingtalk-stream-universal/testing');
-  const port = Number(process.env.PORT ?? 8788);
-  const sim = await DingTalkSimulator.start({ port: Number.isInteger(port) ? port : 8788, botName: 'CalcBot' }).catch((err) => {
+  // the same simulator, credentials and port as `npx dingtalk-stream-universal dev`
+  const { DingTalkSimulator, SIMULATOR_PORT } = await import('dingtalk-stream-universal/testing');
+  const port = Number(process.env.PORT ?? SIMULATOR_PORT);
+  const sim = await DingTalkSimulator.start({ port: Number.isInteger(port) ? port : SIMULATOR_PORT, botName: 'CalcBot' }).catch((err) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    return DingTalkSimulator.start({ port: 0, botName: 'CalcBot' }); // 8788 taken: any free port
+    return DingTalkSimulator.start({ port: 0, botName: 'CalcBot' }); // taken: any free port
   });
   console.log(`No DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET set: using the local DingTalk simulator.\n`);
   const client = createCalculatorBot({ ...sim.clientOptions(), logLevel: 'warn' });
@@ -32,8 +34,10 @@ if (clientId && clientSecret) {
     const reply = await sim.chat(question);
     console.log(`  bot › ${reply.text.replace(/\n/g, '\n        ')}\n`);
   }
-  console.log(`Chat with the bot in your browser: ${sim.url}  (Ctrl+C to stop)`);
-  console.log('Set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET to run the bot against DingTalk.');
+  giveWayToYourBot(client, sim, () => console.log('Another bot connected: the calculator bot left, so that yours gets every message.'));
+  console.log(`Chat with the bot in your browser: ${sim.url}  (Ctrl+C to stop)\n`);
+  console.log(`${sim.connectHelp('node bot.mjs')}\nThe calculator bot leaves when yours connects.\n`);
+  console.log('Set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET to run the calculator bot against DingTalk instead.');
   const stop = async () => {
     await client.stop();
     await sim.close();

@@ -12,7 +12,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { DingTalkSimulator, type SimCardTemplate } from './simulator.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DingTalkSimulator, SIMULATOR_CREDENTIALS, SIMULATOR_PORT, type SimCardTemplate } from './simulator.js';
 
 const HELP = `Usage: dingtalk-stream-universal dev [options] [-- <command to run your bot>]
 
@@ -20,9 +21,9 @@ Starts a local DingTalk on 127.0.0.1: the Stream gateway, the OpenAPI endpoints 
 calls, and a chat page to talk to your bot.
 
 Options:
-  --port <n>                   port on 127.0.0.1 (default 8788; 0 picks a free one)
-  --client-id <id>             the clientId the simulator accepts (default ding-local-client-id)
-  --client-secret <secret>     the clientSecret it accepts (default local-client-secret)
+  --port <n>                   port on 127.0.0.1 (default ${SIMULATOR_PORT}, as npm start; 0 picks a free one)
+  --client-id <id>             the clientId the simulator accepts (default ${SIMULATOR_CREDENTIALS.clientId})
+  --client-secret <secret>     the clientSecret it accepts (default ${SIMULATOR_CREDENTIALS.clientSecret})
   --bot-name <name>            the bot's name in the chat (default CalcBot with the demo, else Bot)
   --card-template <id>=<file>  draw cards of template <id> with the buttons in <file>
                                (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]})
@@ -40,6 +41,7 @@ const NO_BOT_HINT_MS = 5_000;
 
 /** Parsed command line of `dev`. */
 interface DevArgs {
+  help: boolean;
   port: number;
   clientId: string;
   clientSecret: string;
@@ -53,42 +55,56 @@ interface DevArgs {
 /** Thrown for a command line that cannot be run; the message is printed with the usage. */
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): DevArgs {
-  const args: DevArgs = { port: 8788, clientId: 'ding-local-client-id', clientSecret: 'local-client-secret', botName: undefined, cardTemplates: {}, demo: true, limits: true, command: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--') {
-      args.command = argv.slice(i + 1);
-      break;
-    } else if (arg === '--port') {
-      args.port = Number(value());
-      if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new UsageError('--port must be 0–65535');
-    } else if (arg === '--client-id') args.clientId = value();
-    else if (arg === '--client-secret') args.clientSecret = value();
-    else if (arg === '--bot-name') args.botName = value();
-    else if (arg === '--no-demo') args.demo = false;
-    else if (arg === '--no-limits') args.limits = false;
-    else if (arg === '--card-template') {
-      const [id, file] = value().split('=');
-      if (!id || !file) throw new UsageError('--card-template wants <id>=<file.json>');
-      try {
-        args.cardTemplates[id] = JSON.parse(readFileSync(file, 'utf8')) as SimCardTemplate;
-      } catch (err) {
-        throw new UsageError(`--card-template ${id}: cannot read ${file} as JSON (${(err as Error).message})`);
-      }
-    } else throw new UsageError(`unknown option ${arg}`);
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'bot-name': { type: 'string' },
+  'card-template': { type: 'string', multiple: true },
+  'no-demo': { type: 'boolean' },
+  'no-limits': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** `dev`'s options (`--port 9000` or `--port=9000`); everything after `--` is the bot's command. */
+function parseDevArgs(argv: string[]): DevArgs {
+  const end = argv.indexOf('--');
+  const own = end < 0 ? argv : argv.slice(0, end);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: own, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  if (args.command.length) args.demo = false;
-  return args;
+  const port = values.port === undefined ? SIMULATOR_PORT : Number(values.port);
+  if (values.port === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535');
+  const cardTemplates: Record<string, SimCardTemplate> = {};
+  for (const spec of values['card-template'] ?? []) {
+    const [id, file] = spec.split('=');
+    if (!id || !file) throw new UsageError('--card-template wants <id>=<file.json>');
+    try {
+      cardTemplates[id] = JSON.parse(readFileSync(file, 'utf8')) as SimCardTemplate;
+    } catch (err) {
+      throw new UsageError(`--card-template ${id}: cannot read ${file} as JSON (${(err as Error).message})`);
+    }
+  }
+  const command = end < 0 ? [] : argv.slice(end + 1);
+  return {
+    help: values.help ?? false,
+    port,
+    clientId: values['client-id'] ?? SIMULATOR_CREDENTIALS.clientId,
+    clientSecret: values['client-secret'] ?? SIMULATOR_CREDENTIALS.clientSecret,
+    botName: values['bot-name'],
+    cardTemplates,
+    demo: !values['no-demo'] && !command.length,
+    limits: !values['no-limits'],
+    command,
+  };
 }
 
 async function dev(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
+  const args = parseDevArgs(argv);
+  if (args.help) return void console.log(HELP);
   const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates, limits: args.limits });
   const { clientId, clientSecret, openApiHost } = sim.clientOptions();
   let bot: { stop(): Promise<void> } | undefined;
@@ -134,18 +150,19 @@ async function dev(argv: string[]): Promise<void> {
 
   console.log(`DingTalk simulator: open ${sim.url}\n`);
   console.log(args.limits ? "DingTalk's production limits are on (card QPS, card pacing, 20,000 characters, webhook 130101): --no-limits turns them off.\n" : "DingTalk's production limits are off (--no-limits).\n");
-  console.log(`Connect a bot with:\n  DINGTALK_CLIENT_ID=${clientId}\n  DINGTALK_CLIENT_SECRET=${clientSecret}\n  DINGTALK_OPENAPI_HOST=${openApiHost}`);
-  console.log(`(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }))\n`);
+  console.log(`${sim.connectHelp('node bot.mjs')}\n(or let dev start it: dingtalk-stream-universal dev -- node bot.mjs)\n`);
 
   if (args.demo) {
     // the calculator example ships with the package (see `files`) and imports it by name;
     // the path is relative to the built dist/cli.mjs
     const demo = '../examples/calculator/bot.mjs';
-    const { createCalculatorBot } = (await import(demo)) as { createCalculatorBot(o: object): { start(): Promise<void>; stop(): Promise<void> } };
+    type Bot = { start(): Promise<void>; stop(): Promise<void> };
+    const { createCalculatorBot, giveWayToYourBot } = (await import(demo)) as { createCalculatorBot(o: object): Bot; giveWayToYourBot(bot: Bot, s: DingTalkSimulator, onLeave: () => void): void };
     const calculator = createCalculatorBot({ clientId, clientSecret, openApiHost, logLevel: 'warn' });
     await calculator.start();
     bot = calculator;
-    console.log(`Demo bot "CalcBot" (examples/calculator) connected: say "1+1" in the page.\nTo connect your own bot instead: dingtalk-stream-universal dev --no-demo, or dev -- node your-bot.mjs\n`);
+    giveWayToYourBot(calculator, sim, () => console.log('Another bot connected: the demo bot left, so that yours gets every message.'));
+    console.log(`Demo bot "CalcBot" (examples/calculator) connected: say "1+1" in the page.\nIt leaves when your own bot connects (or start with --no-demo).\n`);
   } else if (args.command.length) {
     const [cmd, ...rest] = args.command as [string, ...string[]];
     child = spawn(cmd, rest, { stdio: 'inherit', env: { ...process.env, DINGTALK_CLIENT_ID: clientId, DINGTALK_CLIENT_SECRET: clientSecret, DINGTALK_OPENAPI_HOST: openApiHost, DINGTALK_OPENAPI_ENDPOINT: openApiHost } });
@@ -169,8 +186,7 @@ async function dev(argv: string[]): Promise<void> {
  */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest; // what follows -- belongs to the bot
-  if (command === undefined || command === '-h' || command === '--help' || own.includes('-h') || own.includes('--help')) {
+  if (command === undefined || command === '-h' || command === '--help') {
     console.log(HELP);
     return;
   }

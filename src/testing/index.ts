@@ -16,6 +16,6 @@ export { chatbotMessage, eventHeaders, newMessageId } from './samples.js';
 export type { ChatbotSampleOptions } from './samples.js';
 export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault, type FakeFile, type FakeCardCall } from './openapi.js';
 export type { FakeLimits, FakeLimitViolation } from './openapi-limits.js';
-export { DingTalkSimulator, SimulatorError, SIMULATOR_APPROVAL_TEMPLATE } from './simulator.js';
+export { DingTalkSimulator, SimulatorError, SIMULATOR_APPROVAL_TEMPLATE, SIMULATOR_CREDENTIALS, SIMULATOR_PORT } from './simulator.js';
 export type { SimMessage, SimConversationId, SimCardTemplate, SimulatorOptions } from './simulator.js';
 export type { WireTap, RawRouteHandler } from './gateway.js';

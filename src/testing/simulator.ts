@@ -85,7 +85,7 @@ const TOPIC_CARD = '/v1.0/card/instances/callback';
  * ```
  */
 export interface SimulatorOptions extends FakeGatewayOptions {
-  /** Port on 127.0.0.1 (default: a free one). */
+  /** Port on 127.0.0.1 (default: a free one; `dev` and `npm start` use {@link SIMULATOR_PORT}). */
   port?: number;
   botName?: string;
   userName?: string;
@@ -133,6 +133,20 @@ interface Card {
   /** How the bot last answered a button press, when that was not a success. */
   failure?: string;
 }
+
+/**
+ * The credentials every simulator accepts unless told otherwise (`dev`, `npm start`, your
+ * tests): local fakes, printed on purpose so that you can give them to your bot (SECURITY.md).
+ *
+ * @example
+ * ```ts
+ * new DingTalkStreamClient({ ...SIMULATOR_CREDENTIALS, openApiHost: 'http://127.0.0.1:8788' });
+ * ```
+ */
+export const SIMULATOR_CREDENTIALS = { clientId: 'ding-local-client-id', clientSecret: 'local-client-secret' } as const;
+
+/** The port `dev` and `npm start` listen on unless told otherwise. */
+export const SIMULATOR_PORT = 8788;
 
 const USER_ID = 'sim-user-0001';
 const MEMBERS = [
@@ -189,7 +203,7 @@ export class DingTalkSimulator {
       },
       ...options.cardTemplates,
     };
-    this.gateway = new FakeDingTalkGateway({ pingIntervalMs: 30_000, ...options });
+    this.gateway = new FakeDingTalkGateway({ pingIntervalMs: 30_000, ...SIMULATOR_CREDENTIALS, ...options });
     this.openApi = installFakeOpenApi(this.gateway, { limits: options.limits ?? true, onViolation: (v) => this.log('limit', v.rule, v.text) });
     this.gateway.serve('GET', '/', (req, res) => {
       const refused = this.foreign(req.headers, false);
@@ -230,6 +244,30 @@ export class DingTalkSimulator {
   /** The credentials and host a bot needs: spread them into `new DingTalkStreamClient(…)`. */
   clientOptions(): { clientId: string; clientSecret: string; openApiHost: string } {
     return { clientId: this.gateway.clientId, clientSecret: this.gateway.clientSecret, openApiHost: this.gateway.openApiHost };
+  }
+
+  /**
+   * How to connect a bot of your own, as `dev` and `npm start` print it: the
+   * credentials (local fakes: printing them is fine, SECURITY.md) and the host, and a
+   * command line that runs `command` against this simulator.
+   *
+   * @example
+   * ```ts
+   * console.log(sim.connectHelp('node bot.mjs'));
+   * ```
+   */
+  connectHelp(command = 'node bot.mjs'): string {
+    const { clientId, clientSecret, openApiHost } = this.clientOptions();
+    const env = `DINGTALK_CLIENT_ID=${clientId} DINGTALK_CLIENT_SECRET=${clientSecret} DINGTALK_OPENAPI_HOST=${openApiHost}`;
+    return [
+      'Connect your own bot with these (local fake credentials, for this simulator only):',
+      `  DINGTALK_CLIENT_ID=${clientId}`,
+      `  DINGTALK_CLIENT_SECRET=${clientSecret}`,
+      `  DINGTALK_OPENAPI_HOST=${openApiHost}`,
+      'e.g. in another terminal (our client reads them from the environment):',
+      `  ${env} ${command}`,
+      `(in code: new DingTalkStreamClient({ clientId, clientSecret, openApiHost: '${openApiHost}' }))`,
+    ].join('\n');
   }
 
   /**

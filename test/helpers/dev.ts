@@ -33,27 +33,13 @@ export class Dev {
   }
 
   /** Says `text` in the 1:1 chat, as the page does, and resolves with the bot's answer. */
-  async chat(text: string): Promise<string> {
-    const sent = await fetch(`${this.url}/sim/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
-    expect(sent.status).toBe(200);
-    const { message } = (await sent.json()) as { message: { at: number } };
-    let answer: string | undefined;
-    await vi.waitFor(async () => {
-      answer = (await this.messages()).find((m) => m.from === 'bot' && m.at >= message.at)?.text;
-      expect(answer).toBeDefined();
-    }, { timeout: 20_000, interval: 100 });
-    return answer!;
+  chat(text: string): Promise<string> {
+    return simChat(this.url, text);
   }
 
   /** Every message in the simulator, from the first event of the page's stream. */
-  async messages(): Promise<Array<{ from: string; at: number; text?: string }>> {
-    const controller = new AbortController();
-    const res = await fetch(`${this.url}/sim/events`, { signal: controller.signal });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    while (!buffer.includes('\n\n')) buffer += (await reader.read()).value ?? '';
-    controller.abort();
-    return (JSON.parse(buffer.slice('data: '.length, buffer.indexOf('\n\n'))) as { state: { messages: Array<{ from: string; at: number; text?: string }> } }).state.messages;
+  messages(): Promise<SimMessageSeen[]> {
+    return simMessages(this.url);
   }
 
   /** Ctrl+C, and waits for the exit. */
@@ -63,4 +49,36 @@ export class Dev {
     this.child.kill('SIGINT');
     await exited;
   }
+}
+
+/** A message as the page's event stream shows it. */
+export interface SimMessageSeen {
+  from: string;
+  at: number;
+  kind?: string;
+  text?: string;
+}
+
+/** Says `text` in the 1:1 chat of the simulator at `url`, as the page does, and resolves with the bot's answer. */
+export async function simChat(url: string, text: string): Promise<string> {
+  const sent = await fetch(`${url}/sim/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+  expect(sent.status).toBe(200);
+  const { message } = (await sent.json()) as { message: { at: number } };
+  let answer: string | undefined;
+  await vi.waitFor(async () => {
+    answer = (await simMessages(url)).find((m) => m.from === 'bot' && m.at >= message.at)?.text;
+    expect(answer).toBeDefined();
+  }, { timeout: 20_000, interval: 100 });
+  return answer!;
+}
+
+/** Every message in the simulator at `url`, from the first event of the page's stream. */
+export async function simMessages(url: string): Promise<SimMessageSeen[]> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/sim/events`, { signal: controller.signal });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  while (!buffer.includes('\n\n')) buffer += (await reader.read()).value ?? '';
+  controller.abort();
+  return (JSON.parse(buffer.slice('data: '.length, buffer.indexOf('\n\n'))) as { state: { messages: SimMessageSeen[] } }).state.messages;
 }
