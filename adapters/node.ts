@@ -88,7 +88,14 @@ export function nodePlatform(options: { proxy?: string | false | undefined; open
   const g = globalThis as { WebSocket?: Platform['WebSocket'] };
   if (g.WebSocket) return { WebSocket: g.WebSocket, fetch: fetchGlobal, name: 'node' };
   const WebSocket = requireOptional<typeof WebSocketImpl>('ws', `Node ${process.versions.node} has no global WebSocket, so it`);
-  return { WebSocket: WebSocket as unknown as Platform['WebSocket'], fetch: fetchGlobal, name: 'node', ping: pingWs };
+  // ws would buffer frames of up to 100 MiB; DingTalk's are a few KB (the core refuses more than
+  // maxFrameSize characters, 1 Mi by default, and 8 MiB covers that in any encoding)
+  class BoundedWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { maxPayload: 8 * 1024 * 1024 });
+    }
+  }
+  return { WebSocket: BoundedWebSocket as unknown as Platform['WebSocket'], fetch: fetchGlobal, name: 'node', ping: pingWs };
 }
 
 /**
@@ -107,5 +114,8 @@ export class DingTalkStreamClient extends CoreClient {
   constructor(options?: EnvClientOptions<NodeClientOptions> | Credential) {
     const { proxy, ...core } = withEnv<NodeClientOptions>(options, (name) => process.env[name]);
     super({ ...core, platform: core.platform ?? nodePlatform({ proxy, openApiHost: core.openApiHost }) });
+    // the proxy's password is a credential: scrubbed from every log line for the client's life
+    const configured = core.platform ? undefined : configuredProxy(proxy, process.env);
+    if (configured) this.redactor.add(decodeURIComponent(parseProxy(configured).password), true);
   }
 }

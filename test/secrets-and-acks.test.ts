@@ -116,3 +116,12 @@ describe('durations are checked', () => {
     }
   });
 });
+
+describe('the proxy password is a credential', () => {
+  it('is scrubbed from the client’s log lines for the client’s life', async () => {
+    const { DingTalkStreamClient } = await import('../adapters/node.js');
+    const c = new DingTalkStreamClient({ clientId: 'id', clientSecret: 'secret-0123456', openApiHost: 'http://127.0.0.1:9', proxy: 'http://user:pr0xy-passw0rd@127.0.0.1:3128', logger: null });
+    for (let i = 0; i < 100; i++) c.redactor.add(`ticket-${i}-abcdef`);
+    expect(c.redactor.scrub('dial http://user:pr0xy-passw0rd@proxy')).not.toContain('pr0xy-passw0rd');
+  });
+});
