@@ -5,7 +5,7 @@ import { parseCardCallback, type CardCallback, type CardCallbackResponse } from 
 import { graphResponse, parseGraphRequest, type GraphRequest, type GraphResponse } from './graph.js';
 import { ChatbotMessage } from './message.js';
 import { openApiOf } from './openapi.js';
-import { ChatbotReplier, type ReplierOptions } from './webhook.js';
+import { ChatbotReplier, isLoopback, type ReplierOptions } from './webhook.js';
 
 /**
  * Handles one chatbot message: the typed message, a reply helper bound to its session
@@ -71,14 +71,14 @@ export interface ChatbotContext {
   stream: StreamMessage;
 }
 
-type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' | 'logger' | 'platform'>;
+type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' | 'logger' | 'platform' | 'settings'>;
 
 function context(client: Client, stream: StreamMessage, options: ChatbotHandlerOptions): ChatbotContext | undefined {
   try {
     const message = ChatbotMessage.from(stream.data);
     // the OpenAPI carries replies past the webhook's 90 minutes: the one given, else the client's
     const api = options.api ?? openApiOf(client);
-    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api }), stream };
+    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api, allowLoopback: isLoopback(client.settings.openApiHost) }), stream };
   } catch (err) {
     client.logger.warn(`ignored chatbot message ${stream.messageId}: ${(err as Error).message}`);
     return undefined;

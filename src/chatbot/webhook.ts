@@ -64,6 +64,12 @@ export interface ReplierOptions {
   api?: DingTalkOpenApi;
   /** Text and markdown longer than this go out as several messages, split at line breaks; default 3,500. */
   maxChars?: number;
+  /**
+   * Accept plain `http:` webhooks on loopback (the simulator's, the fake gateway's). Default:
+   * only when the `api` talks to a loopback host; the handler layer sets it when the client
+   * does. A production bot never posts to a local port a forged message names.
+   */
+  allowLoopback?: boolean;
 }
 
 /**
@@ -83,6 +89,15 @@ export interface ReplyTarget {
   conversationId?: string | undefined;
 }
 
+/** Whether `url` points at this machine (a test gateway or the simulator). */
+export function isLoopback(url: string): boolean {
+  try {
+    return LOOPBACK.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
 function hostAllowed(host: string, patterns: string[]): boolean {
   host = host.toLowerCase();
   return patterns.some((p) => {
@@ -93,8 +108,9 @@ function hostAllowed(host: string, patterns: string[]): boolean {
 
 /**
  * Checks a session webhook URL before anything is posted to it: `https:` to
- * `*.dingtalk.com` or `*.dingtalk.io` (or an `extraHosts` entry), or plain http to loopback
- * (tests). A payload forged to point elsewhere cannot make the bot post there.
+ * `*.dingtalk.com` or `*.dingtalk.io` (or an `extraHosts` entry), or, with `allowLoopback`
+ * (a bot talking to a loopback gateway: tests and the simulator), plain http to loopback. A
+ * payload forged to point elsewhere, a local port included, cannot make the bot post there.
  *
  * @example
  * ```ts
@@ -102,7 +118,7 @@ function hostAllowed(host: string, patterns: string[]): boolean {
  * assertWebhookUrl('https://evil.example/steal'); // throws WebhookError WEBHOOK_HOST_REJECTED
  * ```
  */
-export function assertWebhookUrl(url: string | undefined, extraHosts: string[] = []): URL {
+export function assertWebhookUrl(url: string | undefined, extraHosts: string[] = [], allowLoopback = false): URL {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url ?? '');
@@ -111,7 +127,7 @@ export function assertWebhookUrl(url: string | undefined, extraHosts: string[] =
   }
   if (parsed && !parsed.username && !parsed.password) {
     if (parsed.protocol === 'https:' && hostAllowed(parsed.hostname, [...DINGTALK_HOSTS, ...extraHosts])) return parsed;
-    if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
+    if (allowLoopback && parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return parsed;
   }
   const shown = parsed ? `${parsed.protocol}//${parsed.host}` : 'an invalid URL';
   throw new WebhookError('WEBHOOK_HOST_REJECTED', `Refused to post to ${shown}: a session webhook must be https://*.dingtalk.com or *.dingtalk.io (see allowedWebhookHosts).`);
@@ -134,6 +150,7 @@ export function assertWebhookUrl(url: string | undefined, extraHosts: string[] =
 export class ChatbotReplier {
   private readonly fetch: typeof fetch;
   private readonly extraHosts: string[];
+  private readonly allowLoopback: boolean;
   private readonly api: DingTalkOpenApi | undefined;
   private readonly maxChars: number;
 
@@ -144,6 +161,7 @@ export class ChatbotReplier {
     this.api = options.api;
     this.fetch = options.fetch ?? this.api?.fetch ?? ((input, init) => fetch(input, init));
     this.extraHosts = options.allowedWebhookHosts ?? [];
+    this.allowLoopback = options.allowLoopback ?? (this.api !== undefined && isLoopback(this.api.openApiHost));
     this.maxChars = options.maxChars ?? REPLY_MAX_CHARS;
   }
 
@@ -209,7 +227,7 @@ export class ChatbotReplier {
    */
   async send(body: Record<string, unknown>): Promise<unknown> {
     const { sessionWebhook, sessionWebhookExpiredTime } = this.target;
-    const url = sessionWebhook ? assertWebhookUrl(sessionWebhook, this.extraHosts) : undefined;
+    const url = sessionWebhook ? assertWebhookUrl(sessionWebhook, this.extraHosts, this.allowLoopback) : undefined;
     if (!url || (sessionWebhookExpiredTime !== undefined && Date.now() >= sessionWebhookExpiredTime)) return this.viaOpenApi(body);
     let response: Response;
     try {

@@ -6,7 +6,7 @@ import { client, gateway } from '../helpers/setup.js';
 async function setup(extra: Record<string, unknown> = {}) {
   const gw = await gateway();
   const message = ChatbotMessage.from(chatbotMessage({ sessionWebhook: gw.sessionWebhook('s1'), senderStaffId: 'staff1', extra }));
-  return { gw, message, reply: new ChatbotReplier(message) };
+  return { gw, message, reply: new ChatbotReplier(message, { allowLoopback: true }) }; // the fake's webhook is plain http on loopback
 }
 
 describe('replies through the session webhook', () => {
@@ -86,7 +86,7 @@ describe('webhook host allowlist', () => {
   it.each(['https://oapi.dingtalk.com/robot/sendBySession?session=x', 'https://api.dingtalk.io/robot/sendBySession?session=x', 'http://127.0.0.1:8080/robot', 'http://localhost/robot', 'http://[::1]:3000/robot'])(
     'accepts %s',
     (url) => {
-      expect(assertWebhookUrl(url).href).toBe(new URL(url).href);
+      expect(assertWebhookUrl(url, [], url.startsWith('http:')).href).toBe(new URL(url).href);
     },
   );
 
@@ -128,7 +128,7 @@ describe('replies under production limits', () => {
   it('turns errcode 130101 (20 messages a minute in a conversation, then blocked) into WEBHOOK_RATE_LIMITED with a hint', async () => {
     const gw = await gateway();
     const fake = installFakeOpenApi(gw); // production limits: the webhook's 130101 included
-    const reply = new ChatbotReplier(ChatbotMessage.from(chatbotMessage({ sessionWebhook: gw.sessionWebhook('busy') })));
+    const reply = new ChatbotReplier(ChatbotMessage.from(chatbotMessage({ sessionWebhook: gw.sessionWebhook('busy') })), { allowLoopback: true });
     for (let i = 0; i < 20; i++) await reply.text(`message ${i}`);
     const err = (await reply.text('one too many').catch((e: unknown) => e)) as WebhookError;
     expect(err).toBeInstanceOf(WebhookError);
@@ -136,7 +136,7 @@ describe('replies under production limits', () => {
     expect(err.message).toMatch(/130101.*20 messages a minute.*10 min/);
     expect(fake.violations.map((v) => v.rule)).toEqual(['webhook-rate']);
     // other conversations are not affected
-    await new ChatbotReplier({ sessionWebhook: gw.sessionWebhook('quiet') }).text('fine');
+    await new ChatbotReplier({ sessionWebhook: gw.sessionWebhook('quiet') }, { allowLoopback: true }).text('fine');
   });
 
   it('replies after the session webhook expired through the robot OpenAPI: 1:1 by staffId, a group by conversationId', async () => {
@@ -174,5 +174,21 @@ describe('replies under production limits', () => {
     const err = (await reply.text('late').catch((e: unknown) => e)) as WebhookError;
     expect(err.code).toBe('WEBHOOK_EXPIRED');
     expect(err.message).toContain('new ChatbotReplier(message, { api })');
+  });
+});
+
+describe('plain http webhooks on loopback', () => {
+  it('are refused in production (a forged message must not make the bot post to a local port) and accepted next to a loopback gateway', async () => {
+    const posted: string[] = [];
+    const fetchSpy = async (u: unknown) => (posted.push(String(u)), new Response('{"errcode":0}'));
+    const local = { sessionWebhook: 'http://127.0.0.1:6379/robot' };
+    const production = new DingTalkOpenApi({ clientId: 'id', clientSecret: 'secret-0123', openApiHost: 'https://api.dingtalk.com' });
+    for (const reply of [new ChatbotReplier(local, { fetch: fetchSpy as typeof fetch }), new ChatbotReplier(local, { fetch: fetchSpy as typeof fetch, api: production })]) {
+      const err = (await reply.text('x').catch((e: unknown) => e)) as WebhookError;
+      expect(err.code).toBe('WEBHOOK_HOST_REJECTED');
+    }
+    expect(posted).toEqual([]);
+    await new ChatbotReplier(local, { fetch: fetchSpy as typeof fetch, allowLoopback: true }).text('x');
+    expect(posted).toEqual(['http://127.0.0.1:6379/robot']);
   });
 });
