@@ -125,3 +125,20 @@ describe('the proxy password is a credential', () => {
     expect(c.redactor.scrub('dial http://user:pr0xy-passw0rd@proxy')).not.toContain('pr0xy-passw0rd');
   });
 });
+
+describe('the open call decides per status', () => {
+  it('retries a throttled 403 (QpsLimit) and a 425, and stops for good on a 403 that is not', async () => {
+    const gw = await gateway();
+    gw.failOpen({ status: 403, body: JSON.stringify({ code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', message: 'qps limit' }) }, 2);
+    gw.failOpen({ status: 425, body: '{}' }, 1);
+    const c = client(gw);
+    await c.start(); // through three refusals that pass with time
+    expect(gw.openCalls).toHaveLength(4);
+    const gw2 = await gateway();
+    gw2.failOpen({ status: 403, body: JSON.stringify({ code: 'Forbidden.AccessDenied', message: 'Stream Mode is not enabled' }) }, 5);
+    const c2 = client(gw2);
+    const err = await c2.start().then(() => undefined, (e: unknown) => e);
+    expect((err as DingTalkStreamError).code).toBe('AUTH_FAILED');
+    expect(gw2.openCalls).toHaveLength(1);
+  });
+});
