@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // real sockets and real child runtimes: keep the 2-core machine from thrashing
     maxWorkers: 2,
+    // vitest blanks CSS by default: the simulator's page imports its stylesheet as text (`?raw`)
+    css: { include: [/src\/testing\/page\/page\.css/] },
   },
 });

@@ -24,6 +24,7 @@ describe('dingtalk-stream-universal dev options', () => {
       const { code, out } = await cli(args);
       expect(code, args.join(' ')).toBe(0);
       expect(out).toContain('Usage: dingtalk-stream-universal dev');
+      expect(out).toContain('--no-limits');
       expect(out).not.toContain('DingTalk simulator: open');
     }
   });
@@ -31,6 +32,7 @@ describe('dingtalk-stream-universal dev options', () => {
   it('refuses a bad option with the usage and exit code 2', async () => {
     for (const [args, why] of [
       [['dev', '--prot', '9000'], "Unknown option '--prot'"],
+      [['dev', '--nope'], "Unknown option '--nope'"],
       [['dev', '--port=abc'], '--port must be 0–65535'],
       [['dev', '--port', '70000'], '--port must be 0–65535'],
       [['dev', '--port'], "Option '--port <value>' argument missing"],

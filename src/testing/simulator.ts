@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeDingTalkGateway, type FakeGatewayOptions, type RecordedRequest, type WireTap } from './gateway.js';
 import { installFakeOpenApi, type FakeOpenApi } from './openapi.js';
 import type { FakeLimits } from './openapi-limits.js';
-import { SIMULATOR_PAGE } from './page.js';
+import { SIMULATOR_PAGE, SIMULATOR_PAGE_CSP } from './page.js';
 import { chatbotMessage } from './samples.js';
 
 /**
@@ -208,7 +208,7 @@ export class DingTalkSimulator {
     this.gateway.serve('GET', '/', (req, res) => {
       const refused = this.foreign(req.headers, false);
       if (refused) return void res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:" }).end(SIMULATOR_PAGE);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': SIMULATOR_PAGE_CSP }).end(SIMULATOR_PAGE);
     });
     this.gateway.serve('GET', '/sim/events', (req, res) => this.openStream(req, res));
     this.api('/sim/api/send', (b) => ({ message: this.send(String(b.text ?? ''), { conversation: b.conversation === 'group' ? 'group' : 'single' }) }));

@@ -1,0 +1,322 @@
+// The simulator's chat page: served inline by ../page.ts. Plain browser JS in an IIFE (no build step, no dependency); every bot string is escaped.
+(function () {
+  'use strict';
+  var DTMD = 'dtmd://dingtalkclient/sendMessage?content=';
+  var S = { bot: 'Bot', user: 'You', conv: 'single', msgs: {}, last: {}, unread: {}, connections: 0, offline: false,
+    convList: [{ id: 'single', title: 'Bot', members: [] }, { id: 'group', title: 'Group', members: [] }] };
+  var lists = { single: byId('list-single'), group: byId('list-group') };
+  var input = byId('input'), wire = byId('wire');
+
+  function byId(id) { return document.getElementById(id); }
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  function pad(n, w) { n = String(n); while (n.length < (w || 2)) n = '0' + n; return n; }
+  function hm(t) { var d = new Date(t); return pad(d.getHours()) + ':' + pad(d.getMinutes()); }
+  function hms(t) { var d = new Date(t); return hm(t) + ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3); }
+  function okUrl(u) { return /^(https?:\/\/|dtmd:\/\/)/i.test(u); }
+  function node(html) { var t = document.createElement('template'); t.innerHTML = html; return t.content.firstElementChild; }
+
+  // ── tiny safe markdown: escape first, then a few block and inline rules ──
+  function inline(s) {
+    var keep = [];
+    function stash(h) { keep.push(h); return '\u0001' + (keep.length - 1) + '\u0001'; }
+    s = s.replace(/\x60([^\x60]+)\x60/g, function (_, c) { return stash('<code>' + c + '</code>'); });
+    s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, function (m, t, u) {
+      return okUrl(u) ? stash('<a href="' + u + '" target="_blank" rel="noopener">' + emph(t) + '</a>') : m;
+    });
+    return emph(s).replace(/\u0001(\d+)\u0001/g, function (_, i) { return keep[+i]; });
+  }
+  function emph(s) {
+    return s.replace(/\*\*(.+?)\*\*/g, '<b>$1</b>').replace(/(^|[^*\w])\*(?![\s*])(.+?)\*(?!\w)/g, '$1<i>$2</i>');
+  }
+  function md(src) {
+    var lines = esc(src).split(/\r?\n/), out = [], para = [], list = null, m;
+    function flush() {
+      if (para.length) out.push('<p>' + para.map(inline).join('<br>') + '</p>');
+      if (list) out.push('<' + list.t + '>' + list.items.map(function (x) { return '<li>' + inline(x) + '</li>'; }).join('') + '</' + list.t + '>');
+      para = []; list = null;
+    }
+    for (var i = 0; i < lines.length; i++) {
+      var l = lines[i];
+      if (/^\s*\x60\x60\x60/.test(l)) {
+        flush(); var code = [];
+        for (i++; i < lines.length && !/^\s*\x60\x60\x60/.test(lines[i]); i++) code.push(lines[i]);
+        out.push('<pre><code>' + code.join('\n') + '</code></pre>');
+      } else if ((m = /^(#{1,6})\s+(.*)$/.exec(l))) {
+        flush(); out.push('<h' + m[1].length + '>' + inline(m[2]) + '</h' + m[1].length + '>');
+      } else if ((m = /^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$/.exec(l))) {
+        var t = m[1] ? 'ul' : 'ol';
+        if (para.length || (list && list.t !== t)) flush();
+        if (!list) list = { t: t, items: [] };
+        list.items.push(m[3]);
+      } else if ((m = /^&gt;\s?(.*)$/.exec(l))) {
+        flush(); var q = [m[1]];
+        while (i + 1 < lines.length && (m = /^&gt;\s?(.*)$/.exec(lines[i + 1]))) { q.push(m[1]); i++; }
+        out.push('<blockquote>' + q.map(inline).join('<br>') + '</blockquote>');
+      } else if (!l.trim()) flush();
+      else { if (list) flush(); para.push(l); }
+    }
+    flush();
+    return out.join('');
+  }
+
+  // ── messages ──
+  function textHtml(m) {
+    var h = esc(m.text), pre = '';
+    (m.mentions || []).forEach(function (n) {
+      var tok = esc('@' + n);
+      if (h.indexOf(tok) >= 0) h = h.split(tok).join('<span class="at">' + tok + '</span>');
+      else pre += '<span class="at chip">@' + esc(n === 'all' ? 'everyone' : n) + '</span>';
+    });
+    return '<div class="txt">' + pre + h + '</div>';
+  }
+  function buttons(m) {
+    if (!m.buttons || !m.buttons.length) return '';
+    return '<div class="btns">' + m.buttons.map(function (b) {
+      if (b.url && okUrl(b.url)) return '<a class="abtn" href="' + esc(b.url) + '" target="_blank" rel="noopener">' + esc(b.text) + '</a>';
+      if (m.kind === 'card') return '<button class="card-button" data-testid="card-button" data-bid="' + esc(b.id) + '">' + esc(b.text) + '</button>';
+      return '<span class="abtn off">' + esc(b.text) + '</span>';
+    }).join('') + '</div>';
+  }
+  function title(m, extra) { return m.title || extra ? '<div class="ttl">' + esc(m.title || '') + (extra || '') + '</div>' : ''; }
+  var PILL = { processing: 'thinking…', inputing: 'typing', finished: 'done', failed: 'failed' };
+  function body(m) {
+    var t = m.text || '';
+    switch (m.kind) {
+      case 'markdown': return '<div class="md">' + md(t) + '</div>';
+      case 'actionCard': return title(m) + '<div class="md">' + md(t) + '</div>' + buttons(m);
+      case 'aiCard':
+        return title(m, '<span class="pill ' + esc(m.status) + '">' + esc(PILL[m.status] || m.status || '') + '</span>') +
+          (t ? '<div class="md">' + md(t) + '</div>' : '');
+      case 'card':
+        return title(m) + (m.fields && m.fields.length ? '<div class="kv"><table>' + m.fields.map(function (f) {
+          return '<tr><th>' + esc(f[0]) + '</th><td>' + esc(f[1]) + '</td></tr>';
+        }).join('') + '</table></div>' : '') + (t ? '<div class="md">' + md(t) + '</div>' : '') + buttons(m) +
+          (m.note ? '<div class="cnote">' + esc(m.note) + '</div>' : '');
+      case 'link': {
+        var parts = t.split('\n'), url = parts.length > 1 && okUrl(parts[parts.length - 1].trim()) ? parts.pop().trim() : '';
+        var inner = title(m) + '<div>' + esc(parts.join('\n')) + '</div><div class="u">' + esc(url || '(no url)') + '</div>';
+        return url && /^https?:/i.test(url) ? '<a class="lnk" href="' + esc(url) + '" target="_blank" rel="noopener">' + inner + '</a>' : '<div class="lnk">' + inner + '</div>';
+      }
+      case 'image': return '🖼 ' + (/^https?:\/\//i.test(t) ? '<a href="' + esc(t) + '" target="_blank" rel="noopener">' + esc(t) + '</a>' : esc(t || '(image)'));
+      case 'file': return '<div class="file"><i>FILE</i><span>' + esc(t || m.title || 'file') + ' (file)</span></div>';
+      case 'raw': {
+        var p = t; try { p = JSON.stringify(JSON.parse(t), null, 2); } catch (e) { /* keep as is */ }
+        return '<pre class="raw">' + esc(p) + '</pre>';
+      }
+      default: return textHtml(m);
+    }
+  }
+  function ackClass(a) { return a === '200' ? 'ack-ok' : a === 'LATER' ? 'ack-later' : a === 'pending' ? '' : 'ack-bad'; } // '200 (late)' is bad: the gateway had already redelivered
+  function msgHtml(m) {
+    var a = ' data-id="' + esc(m.id) + '" data-testid="message" data-from="' + esc(m.from) + '" data-kind="' + esc(m.kind) + '"';
+    var note = m.note && m.kind !== 'card' ? '<div class="note">' + esc(m.note) + '</div>' : '';
+    if (m.kind === 'notice' || m.from === 'system') {
+      return '<div class="msg sys"' + a + '>' + (m.kind === 'notice' ? '<span>' + esc(m.text) + '</span>' : '<div class="bubble">' + body(m) + '</div>') + note + '</div>';
+    }
+    var me = m.from === 'user', meta = '';
+    if (m.ack) meta += '<div class="meta ' + ackClass(m.ack) + '">' + (m.ack === 'pending' ? 'waiting for the bot\'s ack…' : 'bot acked ' + esc(m.ack)) + '</div>';
+    if (me && m.delivered === false) meta += '<div class="hint">not delivered: the bot only receives group messages that @ it</div>';
+    var boxed = /^(card|aiCard|actionCard|link|raw)$/.test(m.kind) ? ' boxed' : '';
+    return '<div class="msg ' + (me ? 'me' : 'bot') + '"' + a + '><div class="av' + (me ? ' me' : '') + '">' + esc(Array.from(m.sender || '?')[0]) +
+      '</div><div class="col"><div class="who">' + esc(m.sender) + '<time>' + hm(m.at) + '</time></div><div class="bubble' + boxed + '"' +
+      (m.kind === 'markdown' && m.title ? ' title="' + esc(m.title) + '"' : '') + '>' + body(m) + '</div>' + meta + note + '</div></div>';
+  }
+  function upsert(m, fresh, batch) {
+    var list = lists[m.conversation];
+    if (!list || !m.id) return;
+    var near = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+    var old = S.msgs[m.id] && list.querySelector('.msg[data-id="' + CSS.escape(m.id) + '"]');
+    S.msgs[m.id] = m;
+    if (old) old.replaceWith(node(msgHtml(m))); else list.appendChild(node(msgHtml(m)));
+    var last = S.last[m.conversation];
+    if (!last || last.id === m.id || m.at >= last.at) S.last[m.conversation] = m;
+    if (batch) return;
+    if (!old && fresh && m.conversation !== S.conv) S.unread[m.conversation] = true;
+    list.classList.toggle('is-empty', false);
+    if (near || (m.from === 'user' && !old)) list.scrollTop = list.scrollHeight;
+    renderConvs();
+  }
+
+  // ── conversations ──
+  function preview(m) {
+    if (!m) return 'No messages yet';
+    var k = m.kind, t = (m.text || '').split('\n')[0];
+    var p = k === 'text' || k === 'notice' ? t : k === 'card' ? '[Card] ' + (m.title || '') : k === 'aiCard' ? '[AI card] ' + (m.title || '') :
+      k === 'image' ? '[Image]' : k === 'file' ? '[File] ' + t : k === 'link' ? '[Link] ' + (m.title || '') : k === 'raw' ? '[Message]' : (m.title || t);
+    return (m.conversation === 'group' && m.from !== 'system' ? m.sender + ': ' : '') + p;
+  }
+  function convTitle(c) { return c.id === 'single' ? S.bot : c.title; }
+  function renderConvs() {
+    byId('convs').innerHTML = S.convList.map(function (c) {
+      var last = S.last[c.id], grp = c.id === 'group';
+      return '<div class="conv' + (c.id === S.conv ? ' active' : '') + '" data-testid="conv-' + esc(c.id) + '" data-conv="' + esc(c.id) + '">' +
+        '<div class="av' + (grp ? ' grp' : '') + '">' + esc(Array.from(convTitle(c) || '?')[0]) + '</div><div class="ci"><div class="cn"><span>' +
+        esc(convTitle(c)) + '</span>' + (grp ? '<em>(' + (c.members || []).length + ')</em>' : '') + '<time>' + (last ? hm(last.at) : '') +
+        '</time></div><div class="cp">' + esc(preview(last)) + '</div></div>' + (S.unread[c.id] ? '<i class="dot"></i>' : '') + '</div>';
+    }).join('');
+  }
+  function select(id) {
+    S.conv = id; S.unread[id] = false;
+    var c = S.convList.filter(function (x) { return x.id === id; })[0] || { id: id, title: id, members: [] };
+    var grp = id === 'group';
+    lists.single.hidden = grp; lists.group.hidden = !grp;
+    byId('mention').hidden = byId('ghint').hidden = !grp;
+    byId('khint').hidden = grp;
+    byId('ctitle').textContent = convTitle(c);
+    byId('csub').textContent = grp ? (c.members || []).length + ' members: ' + (c.members || []).join(', ') : 'Direct chat with the bot';
+    input.placeholder = grp ? 'Message ' + c.title + ' (mention @' + S.bot + ' to reach the bot)' : 'Message ' + S.bot;
+    lists[id].scrollTop = lists[id].scrollHeight;
+    renderConvs();
+  }
+
+  // ── wire ──
+  var DIR = { out: ['out', '⇢ bot'], 'in': ['in', '⇠ ack'], http: ['http', 'HTTP'], gateway: ['gateway', 'gateway'], limit: ['limit', '⚠ limit'] };
+  function pretty(t) {
+    var s = String(t || ''), i = s.search(/[{[]/);
+    if (i < 0) return s;
+    try {
+      var o = JSON.parse(s.slice(i));
+      if (o && typeof o.data === 'string') { try { o.data = JSON.parse(o.data); } catch (e) { /* not JSON */ } }
+      return s.slice(0, i) + JSON.stringify(o, null, 2);
+    } catch (e) { return s; }
+  }
+  function addWire(w) {
+    var d = DIR[w.dir] || DIR.http, near = wire.scrollHeight - wire.scrollTop - wire.clientHeight < 60;
+    // a redelivery carries a new messageId: the badge says which push it repeats
+    var r = w.redelivery, redo = r ? '<b class="wd redo" data-testid="redelivery" title="' + esc('redelivery ' + r.attempt + ' of ' + r.of + ', sent as ' + r.messageId) + '">⟲ redelivery ' + esc(r.attempt) + '</b>' : '';
+    var row = node('<div class="wr" data-dir="' + esc(w.dir) + '"' + (r ? ' data-redelivery-of="' + esc(r.of) + '" data-message-id="' + esc(r.messageId) + '"' : '') + '><div class="wl"><time>' + hms(w.at) + '</time><b class="wd ' + d[0] + '">' + d[1] +
+      '</b>' + redo + '<span class="wk">' + esc(w.kind) + '</span><span class="wt">' + esc(String(w.text || '').replace(/\s+/g, ' ')) + '</span></div></div>');
+    row.addEventListener('click', function (e) {
+      if (String(window.getSelection() || '') || (e.target.closest && e.target.closest('pre'))) return;
+      var pre = row.querySelector('pre');
+      if (pre) pre.remove(); else { pre = document.createElement('pre'); pre.textContent = pretty(w.text); row.appendChild(pre); }
+    });
+    wire.appendChild(row);
+    while (wire.children.length > 300) wire.firstElementChild.remove();
+    if (near) wire.scrollTop = wire.scrollHeight;
+  }
+
+  // ── server ──
+  function toast(text, err) {
+    var d = document.createElement('div');
+    d.className = 'toast' + (err ? ' err' : ''); d.textContent = text;
+    byId('toasts').appendChild(d);
+    setTimeout(function () { d.classList.add('out'); }, 3000);
+    setTimeout(function () { d.remove(); }, 3400);
+  }
+  function api(path, body) {
+    return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) })
+      .then(function (r) {
+        return r.text().then(function (t) {
+          var j = null; try { j = t ? JSON.parse(t) : null; } catch (e) { /* not JSON */ }
+          if (!r.ok) throw new Error((j && j.error) || 'HTTP ' + r.status);
+          return j || {};
+        });
+      })
+      .catch(function (e) { toast(e && e.message && e.message !== 'Failed to fetch' ? e.message : 'the simulator is unreachable', true); throw e; });
+  }
+  function send(conv, text) {
+    if (!text.trim()) return Promise.resolve(false);
+    return api('/sim/api/send', { conversation: conv, text: text })
+      // the event stream may already have a newer version (the ack), so the answer only fills a gap
+      .then(function (r) { if (r.message && !S.msgs[r.message.id]) upsert(r.message, true); return true; }, function () { return false; });
+  }
+  function renderStatus() {
+    var b = byId('status');
+    b.className = 'badge' + (S.offline ? ' err' : S.connections > 0 ? ' on' : '');
+    b.textContent = S.offline ? 'simulator offline' : S.connections > 0 ? 'bot connected (' + S.connections + ')' : 'bot offline';
+  }
+  function hello(st) {
+    S.bot = (st.bot && st.bot.name) || 'Bot'; S.user = (st.user && st.user.name) || 'You';
+    S.convList = st.conversations && st.conversations.length ? st.conversations : S.convList;
+    S.msgs = {}; S.last = {}; S.unread = {}; S.connections = st.connections || 0; S.offline = false;
+    lists.single.innerHTML = '<div class="empty">Say something to ' + esc(S.bot) + ' — try 1+1</div>';
+    lists.group.innerHTML = '<div class="empty">No messages yet — mention @' + esc(S.bot) + ' to talk to the bot</div>';
+    (st.messages || []).forEach(function (m) { upsert(m, false, true); });
+    lists.single.classList.toggle('is-empty', !lists.single.querySelector('.msg'));
+    lists.group.classList.toggle('is-empty', !lists.group.querySelector('.msg'));
+    wire.innerHTML = '';
+    (st.wire || []).slice(-300).forEach(addWire);
+    byId('env').textContent = 'DINGTALK_CLIENT_ID=' + (st.clientId || '') + '\nDINGTALK_CLIENT_SECRET=(printed in your terminal)\nDINGTALK_OPENAPI_HOST=' + (st.openApiHost || '');
+    byId('simurl').textContent = st.url ? 'Simulator: ' + st.url : '';
+    byId('mention').textContent = '@' + S.bot;
+    renderStatus(); select(S.conv);
+    wire.scrollTop = wire.scrollHeight;
+  }
+  function onEvent(e) {
+    var d; try { d = JSON.parse(e.data); } catch (err) { return; }
+    if (!d) return;
+    if (d.type === 'hello' && d.state) hello(d.state);
+    else if (d.type === 'message' && d.message) upsert(d.message, true);
+    else if (d.type === 'wire' && d.entry) addWire(d.entry);
+    else if (d.type === 'status') { S.connections = d.connections || 0; renderStatus(); }
+  }
+  var es;
+  function connect() {
+    es = new EventSource('/sim/events');
+    es.onmessage = onEvent;
+    ['hello', 'wire', 'status'].forEach(function (n) { es.addEventListener(n, onEvent); });
+    es.onopen = function () { S.offline = false; renderStatus(); };
+    es.onerror = function () {
+      S.offline = true; renderStatus();
+      if (es.readyState === 2) setTimeout(connect, 2000); // closed for good: retry ourselves
+    };
+  }
+
+  // ── UI wiring ──
+  function submit() {
+    var text = input.value;
+    if (!text.trim()) return;
+    input.value = '';
+    send(S.conv, text).then(function (ok) { if (!ok && !input.value) input.value = text; });
+  }
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); submit(); }
+  });
+  byId('send').addEventListener('click', submit);
+  byId('mention').addEventListener('click', function () {
+    var a = input.selectionStart, b = input.selectionEnd, v = input.value;
+    var s = (a > 0 && !/\s/.test(v.charAt(a - 1)) ? ' ' : '') + '@' + S.bot + ' ';
+    input.value = v.slice(0, a) + s + v.slice(b);
+    input.selectionStart = input.selectionEnd = a + s.length;
+    input.focus();
+  });
+  byId('convs').addEventListener('click', function (e) {
+    var c = e.target.closest('.conv');
+    if (c) { select(c.getAttribute('data-conv')); input.focus(); }
+  });
+  function action(id, path, body, done) {
+    byId(id).addEventListener('click', function () { api(path, body).then(function (r) { toast(typeof done === 'function' ? done(r) : done); }, function () { /* toasted */ }); });
+  }
+  // the gateway pushes events only to a bot subscribed to them: say when it kept one queued
+  action('fire', '/sim/api/event', { eventType: 'user_add_org' }, function (r) { return r.queued ? 'EVENT user_add_org queued: no bot subscribed to events' : 'EVENT user_add_org pushed'; });
+  action('disc', '/sim/api/disconnect', {}, 'Disconnect frame sent');
+  action('kill', '/sim/api/kill', {}, 'Socket killed');
+  byId('wiretoggle').addEventListener('click', function () {
+    byId('wiretoggle').classList.toggle('on', !document.body.classList.toggle('nowire'));
+  });
+  byId('wclear').addEventListener('click', function () { wire.innerHTML = ''; });
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest && e.target.closest('.card-button');
+    if (btn) {
+      var msg = btn.closest('.msg');
+      btn.disabled = true;
+      api('/sim/api/card', { messageId: msg.getAttribute('data-id'), buttonId: btn.getAttribute('data-bid') })
+        .then(null, function () { /* toasted */ }).then(function () { btn.disabled = false; });
+      return;
+    }
+    var a = e.target.closest && e.target.closest('a[href]'), href = a && a.getAttribute('href');
+    if (!href || !/^dtmd:/i.test(href)) return;
+    e.preventDefault();
+    if (href.indexOf(DTMD) !== 0) { toast('unsupported link: ' + href, true); return; }
+    var text; try { text = decodeURIComponent(href.slice(DTMD.length)); } catch (err) { text = href.slice(DTMD.length); }
+    var m = S.msgs[(a.closest('.msg') || { getAttribute: function () { return ''; } }).getAttribute('data-id')];
+    send(m ? m.conversation : S.conv, text);
+  });
+
+  renderConvs(); select('single'); renderStatus(); connect();
+})();
