@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { DeliveryLedger, type PushedFrame, type PushRecord, type RedeliveryModel } from './deliveries.js';
+import { foreignRequest, MAX_BODY_BYTES } from './guard.js';
 import { chatbotMessage, eventHeaders, newMessageId, type ChatbotSampleOptions } from './samples.js';
 import { subscribes } from './subscriptions.js';
 
@@ -550,8 +551,17 @@ export class FakeDingTalkGateway {
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = this.rawRoutes.get(`${req.method ?? 'GET'} ${new URL(req.url ?? '/', 'http://127.0.0.1').pathname}`);
     if (raw) return raw(req, res);
+    // the fake's DingTalk routes hand out tickets and tokens and draw replies: only for callers
+    // on this machine, never for a web page (DNS rebinding, a cross-site form), bodies capped
+    const refused = foreignRequest(req.headers);
+    if (refused) return void res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) return void res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('request body too large');
+      chunks.push(chunk as Buffer);
+    }
     const rawBody = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let body: unknown = rawBody;
@@ -627,6 +637,7 @@ export class FakeDingTalkGateway {
       tcp.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== '/connect') return refuse(404, 'Not Found');
+    if (foreignRequest(req.headers)) return refuse(403, 'Forbidden'); // a web page must not connect as the bot
     if (!entry || entry.expires < Date.now()) return refuse(401, 'Unauthorized');
     if (this.handshakeStalls > 0) {
       this.handshakeStalls--;
