@@ -194,3 +194,20 @@ describe('AIStreamingCard', () => {
     await expect(card.finish()).rejects.toMatchObject({ code: 'AI_CARD_CLOSED' });
   });
 });
+
+describe('no access token in what a user prints', () => {
+  it('JSON.stringify and util.inspect of a DingTalkOpenApi and of an AIStreamingCard show no token', async () => {
+    const { fake, api, message } = await setup();
+    const card = await AIStreamingCard.create(api, message, { minIntervalMs: 20 });
+    const token = fake.tokens.at(-1)!;
+    expect(token).toBeTruthy();
+    const { inspect } = await import('node:util');
+    // JSON.stringify with the cycle-tolerant replacer a logging library would use
+    const stringify = (v: unknown) => {
+      const seen = new WeakSet<object>();
+      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'object' && x !== null ? (seen.has(x) ? '[cycle]' : (seen.add(x), x)) : x));
+    };
+    for (const printed of [stringify(api), inspect(api, { depth: 10 }), stringify(card), inspect(card, { depth: 10 })]) expect(printed).not.toContain(token);
+    await card.finish();
+  });
+});
