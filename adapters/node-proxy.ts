@@ -98,7 +98,7 @@ export function parseProxy(proxy: string): URL {
  * WebSocket reports a failed handshake without its cause).
  */
 function withFailure(dispatcher: Undici.Dispatcher, onFailure: (err: Error) => void): Undici.Dispatcher {
-  return dispatcher.compose((dispatch) => (opts, handler) =>
+  const composed = dispatcher.compose((dispatch) => (opts, handler) =>
     dispatch(
       opts,
       new Proxy(handler, {
@@ -114,6 +114,10 @@ function withFailure(dispatcher: Undici.Dispatcher, onFailure: (err: Error) => v
       }),
     ),
   );
+  // undici's WebSocket reads its frame limit from the dispatcher; a composed one has none,
+  // which means unlimited: DingTalk's frames are a few KB (the core refuses over maxFrameSize)
+  Object.defineProperty(composed, 'webSocketOptions', { value: { maxPayloadSize: 8 * 1024 * 1024 } });
+  return composed;
 }
 
 /** Calls the `onPong` of the socket a pong arrived on; undici reports pongs on a diagnostics channel only. */
