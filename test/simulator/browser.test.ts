@@ -143,6 +143,72 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
     });
   }, 60_000);
 
+  it('fits a phone (390 px) and a tablet (1024 px): no sideways scroll, the chat usable, an expanded wire row wraps', async () => {
+    const dev = await startDev([]);
+    try {
+      for (const width of [390, 1024]) {
+        await page.setViewportSize({ width, height: 800 }); // before the page loads: it picks its layout then
+        await open(dev);
+        const phone = width < 760;
+        // on a phone the wire waits below the chat until asked for
+        expect(await page.locator('.wire').isVisible(), `${width}px`).toBe(!phone);
+        await say(`${width}+1`);
+        const reply = page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: `A: ${width + 1}` }).first();
+        await reply.waitFor({ timeout: 10_000 });
+        if (phone) await page.getByTestId('wire-toggle').click();
+        // expand the wire's longest row: its JSON wraps inside the panel
+        const row = page.locator('.wr').filter({ hasText: '/v1.0/im/bot/messages/get' }).last();
+        await row.click();
+        await row.locator('pre').waitFor();
+        const layout = await page.evaluate(() => {
+          const box = (sel: string) => {
+            const r = document.querySelector(sel)!.getBoundingClientRect();
+            return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+          };
+          const wire = document.querySelector<HTMLElement>('[data-testid="wire"]')!;
+          const rows = Array.from(wire.querySelectorAll<HTMLElement>('.wr'));
+          return {
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth,
+            innerHeight,
+            composer: box('[data-testid="composer"]'),
+            send: box('[data-testid="send"]'),
+            wire: { scrollWidth: wire.scrollWidth, clientWidth: wire.clientWidth, right: box('[data-testid="wire"]').right },
+            rowsOverflowing: rows.filter((r) => r.scrollWidth > r.clientWidth).length,
+            pre: box('.wr pre'),
+          };
+        });
+        expect(layout.scrollWidth, `${width}px: no horizontal overflow`).toBeLessThanOrEqual(layout.innerWidth);
+        for (const [name, b] of [['composer', layout.composer], ['send', layout.send]] as const) {
+          expect(b.width, `${width}px: ${name} shown`).toBeGreaterThan(0);
+          expect(b.left, `${width}px: ${name}`).toBeGreaterThanOrEqual(0);
+          expect(b.right, `${width}px: ${name}`).toBeLessThanOrEqual(layout.innerWidth);
+          expect(b.bottom, `${width}px: ${name}`).toBeLessThanOrEqual(layout.innerHeight);
+        }
+        expect(await reply.isVisible()).toBe(true);
+        await reply.scrollIntoViewIfNeeded();
+        const message = (await reply.boundingBox())!;
+        expect(message.x).toBeGreaterThanOrEqual(0);
+        expect(message.x + message.width).toBeLessThanOrEqual(width);
+        expect(layout.wire.scrollWidth, `${width}px: the wire does not scroll sideways`).toBeLessThanOrEqual(layout.wire.clientWidth);
+        expect(layout.wire.right).toBeLessThanOrEqual(layout.innerWidth);
+        expect(layout.rowsOverflowing, `${width}px: wire rows overflowing`).toBe(0);
+        expect(layout.pre.right).toBeLessThanOrEqual(layout.wire.right);
+        await page.screenshot({ path: join(SHOTS, `simulator-${width}.png`) });
+      }
+      // the page says what the terminal printed: the same clientId and host, the secret left to the terminal
+      const env = await page.getByTestId('connect-env').textContent();
+      const printed = dev.output();
+      for (const line of env!.split('\n').filter((l) => !l.includes('SECRET'))) expect(printed).toContain(`  ${line}\n`);
+      expect(env).toContain('DINGTALK_CLIENT_SECRET=(printed in your terminal)');
+      expect(printed).toContain('  DINGTALK_CLIENT_SECRET=local-client-secret\n');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      expect(await stopDev(dev)).toBe(0);
+    }
+  }, 60_000);
+
   it('clicking a card button calls the bot back and the card updates in place', async () => {
     // your own bot, started by `dev -- <command>` with the simulator's credentials in its env
     await withPage(['--bot-name', 'ApprovalBot', '--', process.execPath, 'examples/card-bot/main.mjs'], { DINGTALK_CARD_TEMPLATE_ID: 'simulator-approval.schema' }, async () => {

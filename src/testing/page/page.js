@@ -296,9 +296,14 @@
   action('fire', '/sim/api/event', { eventType: 'user_add_org' }, function (r) { return r.queued ? 'EVENT user_add_org queued: no bot subscribed to events' : 'EVENT user_add_org pushed'; });
   action('disc', '/sim/api/disconnect', {}, 'Disconnect frame sent');
   action('kill', '/sim/api/kill', {}, 'Socket killed');
-  byId('wiretoggle').addEventListener('click', function () {
-    byId('wiretoggle').classList.toggle('on', !document.body.classList.toggle('nowire'));
-  });
+  function showWire(on) {
+    document.body.classList.toggle('nowire', !on);
+    byId('wiretoggle').classList.toggle('on', on);
+    byId('wiretoggle').setAttribute('aria-expanded', String(on));
+  }
+  byId('wiretoggle').addEventListener('click', function () { showWire(document.body.classList.contains('nowire')); });
+  // on a phone the chat comes first: the wire waits below it until asked for
+  if (window.matchMedia && window.matchMedia('(max-width: 760px)').matches) { showWire(false); byId('connect').open = false; }
   byId('wclear').addEventListener('click', function () { wire.innerHTML = ''; });
   document.addEventListener('click', function (e) {
     var btn = e.target.closest && e.target.closest('.card-button');
