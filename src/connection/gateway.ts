@@ -103,9 +103,10 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
     const said = describeBody(text.split(req.clientSecret).join('***'));
     // A 4xx is the app's own problem (credentials, Stream Mode off, a wrong host), which no retry
     // fixes: stop and say so, where the official SDKs retry it forever. But 408, 425 and 429,
-    // and a 403 (or any 4xx) whose body says it was throttled (QpsLimit, Throttling: DingTalk's
-    // rate-limit answers, protocol.md §10.3), pass with time: retried with backoff.
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 425 && res.status !== 429 && !/qpslimit|throttl|flowcontrol/i.test(text)) {
+    // and a 403 whose body says it was throttled (QpsLimit, Throttling: DingTalk's rate-limit
+    // answers, protocol.md §10.3), pass with time: retried with backoff.
+    const throttled = res.status === 403 && /qpslimit|throttl|flowcontrol/i.test(text);
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 425 && res.status !== 429 && !throttled) {
       throw new GatewayAuthError(res.status, said, host);
     }
     if (!res.ok) {
