@@ -59,7 +59,7 @@ const CLAIM = "local v = redis.call('GET', KEYS[1]) if v then return v end redis
  * outcomes are stored with `PX` so every key expires, and keys carry a prefix. When Redis
  * cannot be reached, each call answers `claimed` within `timeoutMs` (the process falls back
  * to its own in-memory window), the first failure is logged once, and the store recovers by
- * itself when Redis answers again: acks never wait for Redis.
+ * itself when Redis answers again: an ack never waits for Redis longer than `timeoutMs`.
  *
  * @example
  * ```ts

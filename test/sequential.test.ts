@@ -75,3 +75,29 @@ describe('per-conversation ordering', () => {
     expect(order.indexOf('-:3')).toBeLessThan(order.indexOf('card-1:2')); // unkeyed: not behind card-1
   });
 });
+
+describe('ordering across a stop', () => {
+  it('does not leave a conversation busy for good when stop() dropped its queued message', async () => {
+    const gw = await gateway({ redeliverAfterMs: 0 });
+    const c = client(gw, { maxConcurrency: 1 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const handled: string[] = [];
+    registerChatbotHandler(c, async (message, reply) => {
+      handled.push(message.text);
+      if (message.text === 'blocker') await held; // holds the only slot
+      await reply.text(`answer: ${message.text}`);
+    }, { sequential: 'conversation' });
+    await c.start();
+    gw.pushChatbotMessage('blocker', { extra: { conversationId: 'cid-blocker' } });
+    await vi.waitFor(() => expect(handled).toEqual(['blocker']));
+    // in its conversation's turn, but waiting in the limiter for the slot when stop() comes
+    gw.pushChatbotMessage('queued', { extra: { conversationId: 'cid-other' } });
+    await delay(50);
+    await c.stop();
+    release();
+    await c.start();
+    gw.pushChatbotMessage('after restart', { extra: { conversationId: 'cid-other' } });
+    await gw.waitFor(() => gw.webhookCalls.some((r) => (r.body as { text?: { content?: string } }).text?.content === 'answer: after restart'), 5_000, 'the answer after the restart');
+  });
+});

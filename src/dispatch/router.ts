@@ -321,10 +321,13 @@ export class Router {
       order === undefined
         ? this.#limiter.tryRun(run, drop, size)
         : this.#sequencer.run(order, reg.maxWaiting ?? 10, () => new Promise<void>((done) => {
-            if (this.#limiter.closed) drop();
-            else if (!this.#limiter.tryRun(() => run().finally(done), drop, size)) this.#overflow(target, message, key);
-            else return;
-            done();
+            // dropped by stop() while queued: the key's queue must move on, or it stays busy for good
+            const dropped = () => (drop(), done());
+            if (this.#limiter.closed) return dropped();
+            if (!this.#limiter.tryRun(() => run().finally(done), dropped, size)) {
+              this.#overflow(target, message, key);
+              done();
+            }
           }));
     if (!accepted) {
       if (order === undefined) return this.#overflow(target, message, key);
