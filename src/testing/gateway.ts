@@ -583,7 +583,9 @@ export class FakeDingTalkGateway {
     this.changed();
     const handler = this.routes.get(`${recorded.method} ${recorded.path}`) ?? this.prefixRoute(recorded.method, recorded.path);
     if (!handler) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'NotFound', message: `no route ${recorded.method} ${recorded.path}` }));
+      const body = { code: 'NotFound', message: `no route ${recorded.method} ${recorded.path}` };
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      this.emit({ dir: 'http', request: recorded, status: 404, body }); // an unserved call is on the wire too
       return;
     }
     try {

@@ -122,7 +122,8 @@ const bodyOf = (req: RecordedRequest) => (typeof req.body === 'object' && req.bo
  * `expireIn`, 401 for revoked ones), robot 1:1 and group messages, legacy interactive
  * cards, card instances (create, deliver, createAndDeliver, update), card streaming,
  * robot message file download (and the link it hands out), the Python SDK's off-duty prompt
- * (`set_off_duty_prompt`) and the legacy `media/upload`. Each endpoint checks the
+ * (`set_off_duty_prompt`), the legacy `gettoken` and `media/upload`, message reactions
+ * (`robot/emotion/reply`, `/recall`) and the session webhook's two forms. Each endpoint checks the
  * token (`x-acs-dingtalk-access-token`, or `?access_token=` for legacy ones) and the
  * required body fields, answering DingTalk-shaped errors otherwise. A `DingTalkOpenApi` whose
  * `openApiHost` is the gateway's uses it for the legacy (`oapiHost`) endpoints too.
@@ -155,6 +156,12 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   let rejectedDeliveries: string[] = [];
   const error = (status: number, code: string, message: string) => ({ status, body: { code, message, requestid: ERROR_ID() } });
 
+  const issue = () => {
+    const token = `tok${crypto.randomUUID().replace(/-/g, '')}`;
+    tokens.push(token);
+    valid.set(token, Date.now() + expireIn * 1000);
+    return token;
+  };
   const tokenOk = (token: string | undefined) => token !== undefined && (valid.get(token) ?? 0) > Date.now();
   const card = (path: string) => CARD_PATH.test(path);
   const api = (method: string, path: string, required: string[], answer: (body: Record<string, any>, req: RecordedRequest) => unknown, legacy = false) => {
@@ -200,10 +207,13 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
     if (options.tokenDelayMs) await new Promise((r) => setTimeout(r, options.tokenDelayMs));
     const body = req.body as { appKey?: string; appSecret?: string } | undefined;
     if (!body || body.appKey !== gateway.clientId || body.appSecret !== gateway.clientSecret) return error(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret');
-    const accessToken = `tok${crypto.randomUUID().replace(/-/g, '')}`;
-    tokens.push(accessToken);
-    valid.set(accessToken, Date.now() + expireIn * 1000);
-    return { status: 200, body: { accessToken, expireIn } };
+    return { status: 200, body: { accessToken: issue(), expireIn } };
+  });
+
+  // the legacy token (oapi `gettoken`): the channel SDK's media upload asks for it; errors come inside an HTTP 200
+  gateway.route('GET', '/gettoken', (req) => {
+    if (req.query.appkey !== gateway.clientId || req.query.appsecret !== gateway.clientSecret) return { status: 200, body: { errcode: 40089, errmsg: '不合法的appkey或appsecret' } };
+    return { status: 200, body: { errcode: 0, errmsg: 'ok', access_token: issue(), expires_in: expireIn } };
   });
 
   const ok = { success: true, result: true };
@@ -225,6 +235,10 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   });
   // python SDK `ChatbotHandler.set_off_duty_prompt`: { robotCode, cardTemplateId: 'StandardCard', cardData: '<JSON>' }
   api('POST', '/v1.0/innerApi/robot/stream/away/template/update', ['robotCode', 'cardTemplateId', 'cardData'], () => ok);
+  // message reactions (the channel SDKs' "🤔Thinking"/"🥳Done"): the simulator draws them on the user's message
+  const emotion = ['robotCode', 'openConversationId', 'openMsgId', 'emotionType', 'emotionName', 'textEmotion'];
+  api('POST', '/v1.0/robot/emotion/reply', emotion, () => ok);
+  api('POST', '/v1.0/robot/emotion/recall', emotion, () => ok);
   api('POST', '/media/upload', [], async (_b, req) => {
     const form = await new Response(req.rawBody, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
     const media = form.get('media');
@@ -234,10 +248,12 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
     return { errcode: 0, errmsg: 'ok', type: form.get('type'), media_id: `@lA${crypto.randomUUID().slice(0, 8)}`, created_at: Date.now() };
   }, true);
 
-  if (rules) {
-    // the session webhook under DingTalk's robot limits (the gateway's own route has none)
-    gateway.route('POST', '/robot/sendBySession', (req): RouteAnswer => rules.webhook(req.query.session ?? '', req.at, Buffer.byteLength(req.rawBody)) ?? { status: 200, body: { errcode: 0, errmsg: 'ok' } });
-  }
+  // the session webhook: the forms production accepts, under DingTalk's robot limits (the gateway's own route has neither)
+  gateway.route('POST', '/robot/sendBySession', (req): RouteAnswer => {
+    const refusedForm = webhookFormError(bodyOf(req));
+    if (refusedForm) return error(400, 'InvalidParameter', refusedForm);
+    return rules?.webhook(req.query.session ?? '', req.at, Buffer.byteLength(req.rawBody)) ?? { status: 200, body: { errcode: 0, errmsg: 'ok' } };
+  });
 
   return {
     tokens,
@@ -258,4 +274,21 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
     revokeTokens: () => valid.clear(),
     failNext: (path, fault = {}, count = 1) => faults.set(path, [...(faults.get(path) ?? []), ...Array<OpenApiFault>(count).fill(fault)]),
   };
+}
+
+/**
+ * Production takes two reply forms on a session webhook: `{msgtype, <msgtype>: {…}}` (DingTalk's
+ * robot reply documents) and `{msgKey, msgParam}` with `msgParam` a JSON string (the DingTalk
+ * team's channel SDKs, whose live check replies this way against production). The channel SDKs
+ * note that an object `msgParam` gets HTTP 400; that is the one refusal known, so the only one here.
+ */
+function webhookFormError(body: Record<string, any>): string | undefined {
+  if (body.msgtype !== undefined || body.msgKey === undefined) return undefined;
+  if (typeof body.msgParam !== 'string') return 'msgParam must be a JSON string (JSON.stringify the object)';
+  try {
+    JSON.parse(body.msgParam);
+  } catch {
+    return 'msgParam is not valid JSON';
+  }
+  return undefined;
 }

@@ -41,6 +41,8 @@ export interface SimMessage {
   status?: 'processing' | 'inputing' | 'finished' | 'failed';
   /** User messages: false when the bot was not @-mentioned in the group (DingTalk does not deliver those). */
   delivered?: boolean;
+  /** Reactions the bot put on this message (`robot/emotion/reply`), by emotion name; a recall removes one. */
+  reactions?: string[];
   /** User messages: how the bot acked (`pending`, `200`, `LATER`, `500`, …). */
   ack?: string;
   note?: string;
@@ -184,6 +186,8 @@ export class DingTalkSimulator {
   private readonly streams = new Set<ServerResponse>();
   private readonly pendingAcks = new Map<string, { message: SimMessage; card?: Card }>();
   private readonly waiters = new Set<() => void>();
+  /** The user's messages by the `msgId` the bot received, which reactions name. */
+  private readonly byMsgId = new Map<string, SimMessage>();
   private readonly historyLimit: number;
   private nextId = 1;
   private nextWire = 1;
@@ -296,6 +300,7 @@ export class DingTalkSimulator {
         ...(group ? { conversationTitle: this.groupTitle, atUsers: [{ dingtalkId: '$:LWCP_v1:$simbot' }, ...mentioned.map((m) => ({ dingtalkId: `$:LWCP_v1:$${m.staffId}`, staffId: m.staffId }))] } : { atUsers: [] }),
       },
     });
+    this.byMsgId.set(String(data.msgId), message);
     const messageId = this.gateway.pushCallback(TOPIC_BOT, data);
     this.pendingAcks.set(messageId, { message });
     return message;
@@ -451,7 +456,9 @@ export class DingTalkSimulator {
   private keep(message: SimMessage): void {
     this.messages.push(message);
     if (this.messages.length <= this.historyLimit) return;
-    for (const old of this.messages.splice(0, this.messages.length - this.historyLimit)) this.cards.delete(old.id);
+    const gone = new Set(this.messages.splice(0, this.messages.length - this.historyLimit));
+    for (const old of gone) this.cards.delete(old.id);
+    for (const [msgId, m] of this.byMsgId) if (gone.has(m)) this.byMsgId.delete(msgId);
   }
 
   private update(message: SimMessage): void {
@@ -493,7 +500,9 @@ export class DingTalkSimulator {
     }
     const { request, status } = e;
     if (request.path.startsWith('/sim/')) return;
-    this.log('http', `${request.method} ${request.path} → ${status}`, redactBody(request));
+    const unserved = status === 404 && (e.body as { code?: string } | undefined)?.code === 'NotFound';
+    const hint = unserved ? `\n\nThe simulator does not serve ${request.method} ${request.path}: production may, but this local DingTalk cannot answer it. Check the path, or open an issue asking for it.` : '';
+    this.log('http', `${request.method} ${request.path} → ${status}${unserved ? ' (not served by the simulator)' : ''}`, redactBody(request) + hint);
     this.trimRecords();
     if (status !== 200 || refused(e.body)) return;
     try {
@@ -575,6 +584,16 @@ export class DingTalkSimulator {
       case 'POST /v1.0/robot/groupMessages/send':
         this.add({ conversation: b.openConversationId === CONVERSATION_IDS.group ? 'group' : 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
         return;
+      case 'POST /v1.0/robot/emotion/reply':
+      case 'POST /v1.0/robot/emotion/recall': {
+        const target = this.byMsgId.get(String(b.openMsgId));
+        if (!target) return;
+        const name = String(b.textEmotion?.text ?? b.emotionName);
+        const others = (target.reactions ?? []).filter((r) => r !== name);
+        target.reactions = request.path.endsWith('/recall') ? others : [...others, name];
+        this.update(target);
+        return;
+      }
       case 'POST /v1.0/card/instances':
         this.createCard(b, false);
         return;
@@ -729,6 +748,8 @@ function legacyCardData(cardData: unknown): { cardParamMap: Record<string, strin
 type Drawn = Pick<SimMessage, 'kind' | 'text' | 'title' | 'buttons'>;
 
 function fromWebhook(b: Record<string, any>): Drawn {
+  // the channel SDKs' form: a robot-message msgKey and its msgParam (production takes both forms)
+  if (b.msgtype === undefined && typeof b.msgKey === 'string') return fromRobotMessage(b.msgKey, b.msgParam);
   switch (b.msgtype) {
     case 'text':
       return { kind: 'text', text: String(b.text?.content ?? '') };

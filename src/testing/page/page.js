@@ -119,6 +119,7 @@
     }
     var me = m.from === 'user', meta = '';
     if (m.ack) meta += '<div class="meta ' + ackClass(m.ack) + '">' + (m.ack === 'pending' ? 'waiting for the bot\'s ack…' : 'bot acked ' + esc(m.ack)) + '</div>';
+    if (m.reactions && m.reactions.length) meta += '<div class="reactions" data-testid="reactions">' + m.reactions.map(function (r) { return '<span class="reaction">' + esc(r) + '</span>'; }).join('') + '</div>';
     if (me && m.delivered === false) meta += '<div class="hint">not delivered: the bot only receives group messages that @ it</div>';
     var boxed = /^(card|aiCard|actionCard|link|raw)$/.test(m.kind) ? ' boxed' : '';
     return '<div class="msg ' + (me ? 'me' : 'bot') + '"' + a + '><div class="av' + (me ? ' me' : '') + '">' + esc(Array.from(m.sender || '?')[0]) +
