@@ -26,7 +26,8 @@ Options:
   --client-secret <secret>     the clientSecret it accepts (default ${SIMULATOR_CREDENTIALS.clientSecret})
   --bot-name <name>            the bot's name in the chat (default CalcBot with the demo, else Bot)
   --card-template <id>=<file>  draw cards of template <id> with the buttons in <file>
-                               (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]})
+                               (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]};
+                               {"aiCard":true} draws it as an AI card)
   --no-demo                    do not connect the built-in calculator demo bot
   --no-limits                  turn off DingTalk's production limits (card QPS 403s, card
                                pacing warnings, the 20,000-character cap, webhook 130101)

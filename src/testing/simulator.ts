@@ -59,7 +59,9 @@ export interface SimMessage {
  */
 export interface SimCardTemplate {
   title?: string;
-  buttons: Array<{ text: string; actionId?: string; params?: Record<string, string> }>;
+  /** Draw cards of this template as AI cards (`msgTitle`, `msgContent`, `flowStatus`) even before they stream. */
+  aiCard?: boolean;
+  buttons?: Array<{ text: string; actionId?: string; params?: Record<string, string> }>;
 }
 
 /**
@@ -73,7 +75,8 @@ export interface SimCardTemplate {
  */
 export const SIMULATOR_APPROVAL_TEMPLATE = 'simulator-approval.schema';
 
-const AI_CARD_TEMPLATE = '382e4302-551d-4880-bf29-a30acfab2e71.schema';
+/** Our AI card template and DingTalk's stock one (the channel SDKs', the openclaw connector's). */
+const AI_CARD_TEMPLATES = new Set(['382e4302-551d-4880-bf29-a30acfab2e71.schema', '02fcf2f4-5e02-4a85-b672-46d1f715543e.schema']);
 const AI_STATUS: Record<string, SimMessage['status']> = { '1': 'processing', '2': 'inputing', '3': 'finished', '4': 'inputing', '5': 'failed' };
 const TOPIC_BOT = '/v1.0/im/bot/messages/get';
 const TOPIC_CARD = '/v1.0/card/instances/callback';
@@ -132,6 +135,8 @@ interface Card {
   params: Record<string, string>;
   privateParams: Record<string, string>;
   delivered: boolean;
+  /** An AI card: by its template, or because it got a `flowStatus` or a streaming update (whatever its template). */
+  ai: boolean;
   /** How the bot last answered a button press, when that was not a success. */
   failure?: string;
 }
@@ -327,7 +332,7 @@ export class DingTalkSimulator {
   pressCardButton(messageId: string, buttonId: string): string {
     const card = this.cards.get(messageId);
     const template = card && this.templates[card.templateId];
-    const button = template?.buttons[Number(buttonId)];
+    const button = template?.buttons?.[Number(buttonId)];
     if (!card || !button) throw new SimulatorError(`no card button ${buttonId} on ${messageId}`);
     const data = {
       type: 'actionCallback',
@@ -616,6 +621,7 @@ export class DingTalkSimulator {
         const card = this.cards.get(String(b.outTrackId));
         if (!card) return;
         const key = String(b.key);
+        card.ai = true;
         card.params[key] = b.isFull === false ? (card.params[key] ?? '') + String(b.content ?? '') : String(b.content ?? '');
         this.drawCard(card);
         return;
@@ -645,12 +651,14 @@ export class DingTalkSimulator {
 
   private createCard(b: Record<string, any>, deliver: boolean): void {
     const id = String(b.outTrackId);
+    const templateId = String(b.cardTemplateId ?? '');
     const card: Card = {
       message: { id, conversation: 'single', from: 'bot', sender: this.botName, at: Date.now(), kind: 'card' },
-      templateId: String(b.cardTemplateId ?? ''),
+      templateId,
       params: { ...(b.cardData?.cardParamMap ?? {}) },
       privateParams: { ...(b.privateData?.[USER_ID]?.cardParamMap ?? {}) },
       delivered: false,
+      ai: AI_CARD_TEMPLATES.has(templateId) || this.templates[templateId]?.aiCard === true || b.cardData?.cardParamMap?.flowStatus !== undefined,
     };
     this.cards.set(id, card);
     if (deliver) this.deliverCard(card, String(b.openSpaceId ?? ''));
@@ -667,6 +675,7 @@ export class DingTalkSimulator {
 
   /** Applies a card update (an `updateCard` body, or a button callback's answer): public data, then the user's private data. */
   private applyCardUpdate(card: Card, update: CardUpdate | null | undefined): void {
+    if (update?.cardData?.cardParamMap?.flowStatus !== undefined) card.ai = true;
     if (update?.cardData?.cardParamMap) this.setParams(card, update.cardData.cardParamMap, update.cardUpdateOptions?.updateCardDataByKey !== false);
     const mine = update?.privateData?.[USER_ID]?.cardParamMap;
     if (mine) card.privateParams = { ...card.privateParams, ...mine };
@@ -680,17 +689,18 @@ export class DingTalkSimulator {
     if (!card.delivered) return;
     const m = card.message;
     const params = { ...card.params, ...card.privateParams };
-    if (card.templateId === AI_CARD_TEMPLATE) {
+    if (card.ai) {
       m.kind = 'aiCard';
       m.title = params.msgTitle ?? this.botName;
       m.text = params.msgContent ?? params.content ?? '';
       m.status = AI_STATUS[params.flowStatus ?? '1'] ?? 'processing';
+      m.fields = m.buttons = m.note = undefined; // a card that turned out to be an AI card loses its plain-card look
     } else {
       const template = this.templates[card.templateId];
       const titleKey = template?.title ?? 'title';
       m.title = params[titleKey];
       m.fields = Object.entries(params).filter(([k]) => k !== titleKey);
-      m.buttons = template ? template.buttons.map((button, i) => ({ id: String(i), text: button.text })) : [];
+      m.buttons = template ? (template.buttons ?? []).map((button, i) => ({ id: String(i), text: button.text })) : [];
       const own = Object.entries(card.privateParams);
       m.note =
         card.failure ??

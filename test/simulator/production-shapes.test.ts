@@ -111,6 +111,45 @@ describe('simulator: what production accepts', () => {
     expect(await missing.json()).toMatchObject({ code: 'MissingParameter' });
   });
 
+  it('draws AI cards by behaviour: the stock template, any card that streams or gets a flowStatus, and a template marked aiCard', async () => {
+    const { sim, host, token, userMessage } = await start();
+    const { message } = await userMessage('stream please');
+    const auth = { 'x-acs-dingtalk-access-token': await token() };
+    const put = (path: string, body: unknown) => fetch(`${host}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    const openSpaceId = `dtv1.card//IM_ROBOT.${message.senderStaffId}`;
+    const deliver = async (cardTemplateId: string, outTrackId: string) => {
+      // the channel SDK: create with the stock template, then deliver to the 1:1 chat
+      expect((await post(`${host}/v1.0/card/instances`, { cardTemplateId, outTrackId, cardData: { cardParamMap: { config: '{"autoLayout":true}' } }, callbackType: 'STREAM' }, auth)).status).toBe(200);
+      const delivered = await post(`${host}/v1.0/card/instances/deliver`, { outTrackId, userIdType: 1, openSpaceId, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: message.robotCode } }, auth);
+      expect(delivered.status).toBe(200);
+    };
+    const card = (id: string) => sim.messages.find((m) => m.id === id);
+
+    await deliver('02fcf2f4-5e02-4a85-b672-46d1f715543e.schema', 'stock-1');
+    expect(card('stock-1')).toMatchObject({ kind: 'aiCard', status: 'processing' });
+    await put('/v1.0/card/instances', { outTrackId: 'stock-1', cardData: { cardParamMap: { flowStatus: '2', msgContent: '' } } });
+    await put('/v1.0/card/streaming', { outTrackId: 'stock-1', guid: 'g1', key: 'msgContent', content: 'half', isFull: true, isFinalize: false, isError: false });
+    await put('/v1.0/card/instances', { outTrackId: 'stock-1', cardData: { cardParamMap: { flowStatus: '3', msgContent: 'all done' } }, cardUpdateOptions: { updateCardDataByKey: true } });
+    await sim.waitForMessage((m) => m.id === 'stock-1' && m.status === 'finished' && m.text === 'all done');
+
+    // a template the simulator never heard of: plain until it streams
+    await deliver('someone-elses.schema', 'other-1');
+    expect(card('other-1')?.kind).toBe('card');
+    await put('/v1.0/card/streaming', { outTrackId: 'other-1', guid: 'g2', key: 'msgContent', content: 'streamed', isFull: true, isFinalize: false, isError: false });
+    await sim.waitForMessage((m) => m.id === 'other-1' && m.kind === 'aiCard' && m.text === 'streamed');
+  });
+
+  it('draws a card of a template marked aiCard (dev --card-template) as an AI card from the start', async () => {
+    const sim = await DingTalkSimulator.start({ cardTemplates: { 'mine.schema': { aiCard: true } } });
+    cleanups.push(() => sim.close());
+    const host = sim.gateway.openApiHost;
+    const res = await post(`${host}/v1.0/oauth2/accessToken`, { appKey: sim.gateway.clientId, appSecret: sim.gateway.clientSecret });
+    const auth = { 'x-acs-dingtalk-access-token': ((await res.json()) as { accessToken: string }).accessToken };
+    const body = { cardTemplateId: 'mine.schema', outTrackId: 'mine-1', cardData: { cardParamMap: { msgTitle: 'Mine' } }, openSpaceId: 'dtv1.card//IM_ROBOT.sim-user-0001' };
+    expect((await post(`${host}/v1.0/card/instances/createAndDeliver`, body, auth)).status).toBe(200);
+    expect(await sim.waitForMessage((m) => m.id === 'mine-1')).toMatchObject({ kind: 'aiCard', title: 'Mine', status: 'processing' });
+  });
+
   it('shows a call the simulator cannot serve on the wire, with its path and a hint', async () => {
     const { sim, host } = await start();
     const res = await post(`${host}/v1.0/robot/unknownThing`, { a: 1 });
