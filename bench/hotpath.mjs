@@ -1,4 +1,4 @@
-// `node bench/hotpath.mjs [ours|official|raw] [rounds]`: the hot path alone, in one
+// `node bench/hotpath.mjs [ours-async|ours-chatbot|ours-sync|official|raw] [rounds]`: the hot path alone, in one
 // process, with no socket and no gateway: each client's own code from a received frame
 // (a Buffer, as `ws` hands it over) to the ack string it sends. Frames are fed in batches of
 // 64 (about one 64 KB socket read) with a macrotask between batches, so promise-based
@@ -7,7 +7,7 @@
 // noise and no second process competing for the two cores.
 import { chatbotFrame, messageId } from './gateway.mjs';
 
-const kind = process.argv[2] ?? 'ours';
+const kind = process.argv[2] ?? 'ours-async';
 const rounds = Number(process.argv[3] ?? 7);
 const N = 20_000;
 const BATCH = 64;
@@ -15,7 +15,7 @@ let acks = 0;
 const sink = { chars: 0 };
 
 async function setup() {
-  if (kind === 'ours') {
+  if (kind.startsWith('ours')) {
     const { DingTalkStreamClient, TOPIC_ROBOT } = await import('dingtalk-stream-universal');
     let socket;
     class FakeSocket {
@@ -41,10 +41,23 @@ async function setup() {
     }
     const fetch = async () => new Response(JSON.stringify({ endpoint: 'ws://127.0.0.1:1/connect', ticket: 't-123456' }), { status: 200 });
     const client = new DingTalkStreamClient({ clientId: 'id', clientSecret: 'secret-123', openApiHost: 'http://127.0.0.1:1', logLevel: 'silent', platform: { WebSocket: FakeSocket, fetch } });
-    client.registerCallbackHandler(TOPIC_ROBOT, (msg) => {
-      sink.chars += msg.data.text.content.length;
-      return null;
-    });
+    // the same handlers as bench/clients/ours-*.mjs
+    if (kind === 'ours-chatbot') {
+      const { registerChatbotHandler } = await import('dingtalk-stream-universal/chatbot');
+      registerChatbotHandler(client, async (message) => {
+        sink.chars += message.text.length;
+      });
+    } else if (kind === 'ours-sync') {
+      client.registerCallbackHandler(TOPIC_ROBOT, (msg) => {
+        sink.chars += msg.data.text.content.length;
+        return null;
+      });
+    } else {
+      client.registerCallbackHandler(TOPIC_ROBOT, async (msg) => {
+        sink.chars += msg.data.text.content.length;
+        return null;
+      });
+    }
     await client.start();
     // what `ws` does for a WHATWG listener: text frames become strings
     const dispatch = (buf) => {

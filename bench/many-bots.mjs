@@ -8,7 +8,7 @@ import { BenchGateway } from './gateway.mjs';
 
 const N = Number(process.argv[2] ?? 1000);
 const gw = await new BenchGateway().listen();
-const child = fork(fileURLToPath(new URL('./clients/ours.mjs', import.meta.url)), [gw.openApiHost, gw.clientId, gw.clientSecret, 'many', String(N)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+const child = fork(fileURLToPath(new URL('./clients/ours-async.mjs', import.meta.url)), [gw.openApiHost, gw.clientId, gw.clientSecret, 'many', String(N)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
 const next = () => new Promise((resolve) => child.once('message', resolve));
 const started = performance.now();
 const { mid, half } = await next();

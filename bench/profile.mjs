@@ -1,4 +1,4 @@
-// `node bench/profile.mjs [ours|official|raw] [floods]`: runs one client under
+// `node bench/profile.mjs [ours-async|ours-chatbot|ours-sync|official|raw] [floods]`: runs one client under
 // `node --cpu-prof` through `floods` floods of 20,000 chatbot frames (default 3) and prints
 // the functions with the most self time, plus the client CPU per acked message.
 // The .cpuprofile is kept (in $TMPDIR) for a closer look in Chrome DevTools.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchGateway, chatbotFrame, messageId } from './gateway.mjs';
 
-const kind = process.argv[2] ?? 'ours';
+const kind = process.argv[2] ?? 'ours-chatbot';
 const floods = Number(process.argv[3] ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'dingtalk-prof-'));
 const gw = await new BenchGateway().listen();

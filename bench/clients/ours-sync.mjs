@@ -1,5 +1,6 @@
-// Our client, as a user installs it: the package root (→ the Node adapter), production
-// defaults except openApiHost, and a silent logger.
+// Our client with a bare synchronous handler (an extra row: few bots are written this way),
+// as a user installs it: the package root (→ the Node adapter), production defaults except
+// openApiHost, and a silent logger.
 import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
 import { serve, work } from './harness.mjs';
 
