@@ -13,6 +13,8 @@ const CardCallbackSchema = v.object({
   spaceType: v.optional(v.string()),
   spaceId: v.optional(v.string()),
   content: jsonText,
+  /** Production repeats the pressed button here; read when `content` is absent. */
+  value: jsonText,
   extension: jsonText,
 });
 
@@ -59,7 +61,7 @@ export interface CardCallback {
  */
 export function parseCardCallback(data: unknown): CardCallback {
   const raw = validate(CardCallbackSchema, data, 'card callback');
-  const content = jsonField(raw.content);
+  const content = jsonField(raw.content ?? raw.value);
   const privateData = (content.cardPrivateData ?? {}) as { params?: Record<string, unknown>; actionIds?: string[] };
   return {
     outTrackId: raw.outTrackId,

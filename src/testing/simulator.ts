@@ -334,6 +334,7 @@ export class DingTalkSimulator {
     const template = card && this.templates[card.templateId];
     const button = template?.buttons?.[Number(buttonId)];
     if (!card || !button) throw new SimulatorError(`no card button ${buttonId} on ${messageId}`);
+    const action = JSON.stringify({ cardPrivateData: { actionIds: button.actionId ? [button.actionId] : [], params: button.params ?? {} } });
     const data = {
       type: 'actionCallback',
       outTrackId: card.message.id,
@@ -342,7 +343,11 @@ export class DingTalkSimulator {
       userIdType: 1,
       spaceType: card.message.conversation === 'group' ? 'IM_GROUP' : 'IM_ROBOT',
       spaceId: CONVERSATION_IDS[card.message.conversation],
-      content: JSON.stringify({ cardPrivateData: { actionIds: button.actionId ? [button.actionId] : [], params: button.params ?? {} } }),
+      content: action,
+      // production sends the button again as `value` and an `extension` (open.dingtalk.com
+      // dingstart/intelligent-assistant-with-interactive-card-use-tutorial, a real callback frame)
+      value: action,
+      extension: '{}',
     };
     const id = this.gateway.pushCallback(TOPIC_CARD, data);
     this.pendingAcks.set(id, { message: card.message, card });

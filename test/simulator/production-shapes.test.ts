@@ -3,8 +3,8 @@
 // documented shapes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DingTalkStreamClient } from '../../adapters/node.js';
-import { registerChatbotHandler, type ChatbotMessage } from '../../src/chatbot/index.js';
-import { DingTalkSimulator, type SimMessage } from '../../src/testing/index.js';
+import { DingTalkOpenApi, parseCardCallback, registerCardCallbackHandler, registerChatbotHandler, type CardCallback, type ChatbotMessage } from '../../src/chatbot/index.js';
+import { DingTalkSimulator, SIMULATOR_APPROVAL_TEMPLATE, type SimMessage } from '../../src/testing/index.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -148,6 +148,28 @@ describe('simulator: what production accepts', () => {
     const body = { cardTemplateId: 'mine.schema', outTrackId: 'mine-1', cardData: { cardParamMap: { msgTitle: 'Mine' } }, openSpaceId: 'dtv1.card//IM_ROBOT.sim-user-0001' };
     expect((await post(`${host}/v1.0/card/instances/createAndDeliver`, body, auth)).status).toBe(200);
     expect(await sim.waitForMessage((m) => m.id === 'mine-1')).toMatchObject({ kind: 'aiCard', title: 'Mine', status: 'processing' });
+  });
+
+  it('sends card callbacks with the fields production sends: content, value and extension', async () => {
+    const sim = await DingTalkSimulator.start({ botName: 'TestBot' });
+    const client = new DingTalkStreamClient({ ...sim.clientOptions(), logger: null });
+    const api = new DingTalkOpenApi(client, { oapiHost: sim.gateway.openApiHost });
+    const pressed: CardCallback[] = [];
+    registerChatbotHandler(client, (message) => api.createAndDeliverCard({ cardTemplateId: SIMULATOR_APPROVAL_TEMPLATE, to: message, cardData: { title: 'Go?' } }).then(() => undefined));
+    registerCardCallbackHandler(client, (callback) => void pressed.push(callback));
+    await client.start();
+    cleanups.push(() => sim.close(), () => client.stop());
+    const card = await sim.chat('card');
+    sim.pressCardButton(card.id, '0');
+    await sim.gateway.waitFor(() => sim.gateway.pushes.some((p) => p.topic === '/v1.0/card/instances/callback' && p.state === 'acked'));
+    const raw = pressed[0]!.raw;
+    expect(raw).toMatchObject({ type: 'actionCallback', outTrackId: card.id, userIdType: 1, extension: '{}' });
+    expect(typeof raw.content).toBe('string');
+    expect(raw.value).toBe(raw.content);
+    expect(pressed[0]!.params).toEqual({ action: 'approved' });
+    // a callback carrying only `value` still parses
+    const { content: _content, ...valueOnly } = raw;
+    expect(parseCardCallback(valueOnly).params).toEqual({ action: 'approved' });
   });
 
   it('shows a call the simulator cannot serve on the wire, with its path and a hint', async () => {
