@@ -287,6 +287,25 @@ export class DingTalkOpenApi {
   }
 
   /**
+   * Puts a text reaction on a user's message (`POST /v1.0/robot/emotion/reply`), or takes one
+   * back with `recall: true` (`/v1.0/robot/emotion/recall`): the "🤔Thinking" / "🥳Done" marks
+   * the DingTalk team's channel SDKs use. The body is theirs (`emotionType` 2, the text emotion
+   * `2659900` on background `im_bg_1`). Only messages people sent take one: on a bot's own
+   * message DingTalk answers 500. Which names it accepts is not documented (some reported
+   * texts are refused), so treat a reaction as decoration and do not let its failure stop a reply.
+   *
+   * @example
+   * ```ts
+   * await api.reactToMessage({ openConversationId: message.conversationId, openMsgId: message.msgId, name: '🤔Thinking' });
+   * ```
+   */
+  reactToMessage(o: { openConversationId: string; openMsgId: string; name: string; recall?: boolean; robotCode?: string }): Promise<unknown> {
+    const textEmotion = { emotionId: '2659900', emotionName: o.name, text: o.name, backgroundId: 'im_bg_1' };
+    const body = { robotCode: o.robotCode ?? this.clientId, openConversationId: o.openConversationId, openMsgId: o.openMsgId, emotionType: 2, emotionName: o.name, textEmotion };
+    return this.request('POST', `/v1.0/robot/emotion/${o.recall ? 'recall' : 'reply'}`, body);
+  }
+
+  /**
    * Sends a legacy interactive card (`POST /v1.0/im/v1.0/robot/interactiveCards/send`,
    * Python's `reply_card`); resolves with its `cardBizId` for {@link updateInteractiveCard}.
    *

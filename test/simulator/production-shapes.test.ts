@@ -172,6 +172,26 @@ describe('simulator: what production accepts', () => {
     expect(parseCardCallback(valueOnly).params).toEqual({ action: 'approved' });
   });
 
+  it('api.reactToMessage marks the user\'s message through the emotion API, and recalls a mark', async () => {
+    const sim = await DingTalkSimulator.start({ botName: 'TestBot' });
+    const client = new DingTalkStreamClient({ ...sim.clientOptions(), logger: null });
+    const api = new DingTalkOpenApi(client, { oapiHost: sim.gateway.openApiHost });
+    registerChatbotHandler(client, async (message, reply) => {
+      const mark = { openConversationId: message.conversationId, openMsgId: message.msgId };
+      await api.reactToMessage({ ...mark, name: '🤔Thinking' });
+      await reply.text('working on it');
+      await api.reactToMessage({ ...mark, name: '🤔Thinking', recall: true });
+      await api.reactToMessage({ ...mark, name: '🥳Done' });
+    });
+    await client.start();
+    cleanups.push(() => sim.close(), () => client.stop());
+    const shown = sim.send('mark me');
+    await sim.waitForMessage((m) => m.id === shown.id && (m.reactions ?? []).join() === '🥳Done');
+    const [first] = sim.openApi.calls('/v1.0/robot/emotion/reply');
+    expect(first?.body).toMatchObject({ emotionType: 2, emotionName: '🤔Thinking', openConversationId: 'cidSimSingleChat==', textEmotion: { emotionId: '2659900', text: '🤔Thinking' } });
+    expect(sim.openApi.calls('/v1.0/robot/emotion/recall')).toHaveLength(1);
+  });
+
   it('shows a call the simulator cannot serve on the wire, with its path and a hint', async () => {
     const { sim, host } = await start();
     const res = await post(`${host}/v1.0/robot/unknownThing`, { a: 1 });
