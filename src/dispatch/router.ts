@@ -167,6 +167,9 @@ const isChatbotTopic = (topic: string | undefined) => topic === TOPIC_ROBOT || t
 /** The message a handler gets; `abort` (not part of {@link StreamMessage}) ends its `signal`. */
 class Message implements StreamMessage {
   #controller: AbortController | undefined; // created only if the handler reads `signal`
+  /** While its handler's promise is awaited: when the deadline sweep gives up on it, and how. */
+  deadline = 0;
+  expire: ((value: typeof TIMEOUT) => void) | undefined;
   constructor(
     readonly type: 'EVENT' | 'CALLBACK',
     readonly topic: string,
@@ -197,8 +200,16 @@ export class Router {
   readonly #store: DedupStore | undefined;
   readonly #limiter: Limiter;
   readonly #sequencer = new Sequencer();
-  /** Messages whose handler is running, so that stopping can abort them. */
+  /** Messages whose handler is running, so that stopping can abort them and the sweep can time them out. */
   readonly #running = new Set<Message>();
+  /**
+   * One timer for every handler deadline (none per message): armed at the earliest deadline
+   * when a handler returns a promise, it times out what is due and re-arms for the next. With
+   * one `timeoutMs` deadlines come in order, so a flood arms it once per `timeoutMs`.
+   */
+  #sweep: ReturnType<typeof setTimeout> | undefined;
+  #sweepAt = Infinity;
+  #closed = false;
   readonly #logger: Logger;
   readonly #hooks: RouterHooks;
   readonly #settings: RouterSettings;
@@ -302,13 +313,56 @@ export class Router {
    * lost to this run), and handlers still running see their `signal` abort.
    */
   close(): void {
+    this.#closed = true;
     this.#limiter.close();
     for (const message of this.#running) message.abort(new ClientStoppedError());
+    this.#idle();
   }
 
   /** Takes work again (after `close`, when the client starts again). */
   open(): void {
+    this.#closed = false;
     this.#limiter.closed = false;
+  }
+
+  /** Resolves with the handler's value, or with TIMEOUT once the sweep finds its deadline passed. */
+  #within(value: PromiseLike<unknown>, message: Message, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const deadline = (message.deadline = performance.now() + timeoutMs);
+      message.expire = resolve;
+      if (deadline < this.#sweepAt) this.#arm(deadline);
+      value.then(resolve, reject);
+    });
+  }
+
+  #arm(at: number): void {
+    clearTimeout(this.#sweep);
+    this.#sweepAt = at;
+    this.#sweep = setTimeout(() => this.#sweepNow(), Math.max(0, at - performance.now()));
+  }
+
+  #sweepNow(): void {
+    this.#sweep = undefined;
+    this.#sweepAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const message of this.#running) {
+      if (!message.expire) continue;
+      if (message.deadline <= now) {
+        message.expire(TIMEOUT);
+        message.expire = undefined;
+      } else if (message.deadline < next) next = message.deadline;
+    }
+    if (next !== Infinity) this.#arm(next);
+  }
+
+  /** After stop, once no handler is awaited, the sweep timer goes: it must not keep a process alive. */
+  #idle(): void {
+    if (!this.#closed) return;
+    for (const message of this.#running) if (message.expire) return;
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
+    this.#sweepAt = Infinity;
   }
 
   /** Hands a message to the limiter (behind its key's queue when sequential) and acks on receipt where the policy says so. */
@@ -365,15 +419,12 @@ export class Router {
     this.#running.add(message);
     let result: Outcome;
     let remember = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const started = performance.now();
     try {
       await undefined; // the handler never runs inside handle(): an immediate ack goes out first
       let value = reg.handler(message);
-      // only a pending promise needs the timeout race: a plain value costs no timer
-      if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
-        value = await Promise.race([value, new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(resolve, reg.timeoutMs, TIMEOUT)))]);
-      }
+      // only a promise needs a deadline: a plain value costs no sweep entry
+      if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') value = await this.#within(value as PromiseLike<unknown>, message, reg.timeoutMs);
       if (value === TIMEOUT) {
         this.counters.handlerTimeouts++;
         const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
@@ -402,8 +453,9 @@ export class Router {
       result = message.type === 'EVENT' ? eventOutcome('LATER') : callbackOutcome(null, 500);
       remember = false;
     } finally {
-      clearTimeout(timer);
+      message.expire = undefined;
       this.#running.delete(message);
+      if (this.#closed) this.#idle();
     }
     if (reg.ack === 'immediate') return; // acked on receipt
     const elapsed = performance.now() - started;

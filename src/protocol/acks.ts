@@ -67,5 +67,8 @@ export function eventOutcome(status: EventStatus, message = status === 'SUCCESS'
  * ```
  */
 export function callbackOutcome(response: unknown, code = 200): Outcome {
+  if (response == null && code === 200) return ACKED; // every chatbot ack: built once
   return outcome(code, code === 200 ? 'OK' : 'handler error', response == null ? '{"response":null}' : JSON.stringify({ response }));
 }
+
+const ACKED = outcome(200, 'OK', '{"response":null}');
