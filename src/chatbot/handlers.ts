@@ -73,12 +73,18 @@ export interface ChatbotContext {
 
 type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' | 'logger' | 'platform' | 'settings'>;
 
-function context(client: Client, stream: StreamMessage, options: ChatbotHandlerOptions): ChatbotContext | undefined {
+/** Builds each message's context; what does not change per message (the loopback check parses a URL) is worked out once. */
+function contextOf(client: Client, options: ChatbotHandlerOptions): (stream: StreamMessage) => ChatbotContext | undefined {
+  const allowLoopback = isLoopback(client.settings.openApiHost);
+  return (stream) => context(client, stream, options, allowLoopback);
+}
+
+function context(client: Client, stream: StreamMessage, options: ChatbotHandlerOptions, allowLoopback: boolean): ChatbotContext | undefined {
   try {
     const message = ChatbotMessage.from(stream.data);
     // the OpenAPI carries replies past the webhook's 90 minutes: the one given, else the client's
     const api = options.api ?? openApiOf(client);
-    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api, allowLoopback: isLoopback(client.settings.openApiHost) }), stream };
+    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api, allowLoopback }), stream };
   } catch (err) {
     client.logger.warn(`ignored chatbot message ${stream.messageId}: ${(err as Error).message}`);
     return undefined;
@@ -105,15 +111,16 @@ function context(client: Client, stream: StreamMessage, options: ChatbotHandlerO
 export function registerChatbotHandler<C extends Client>(client: C, handler: ChatbotHandler, options: ChatbotHandlerOptions = {}): C {
   const { sequential, onBusy, ...rest } = options;
   const core: HandlerOptions = { ...rest };
+  const contextFor = contextOf(client, options);
   if (sequential === 'conversation') core.sequential = (stream) => (stream.data as { conversationId?: unknown } | null)?.conversationId as string | undefined;
   if (onBusy) {
     core.onBusy = (stream) => {
-      const ctx = context(client, stream, options);
+      const ctx = contextFor(stream);
       return ctx && onBusy(ctx.message, ctx.reply);
     };
   }
   client.registerCallbackHandler(options.topic ?? TOPIC_ROBOT, async (stream) => {
-    const ctx = context(client, stream, options);
+    const ctx = contextFor(stream);
     if (!ctx) return null;
     try {
       await handler(ctx.message, ctx.reply, stream);
@@ -148,13 +155,14 @@ export function registerChatbotHandler<C extends Client>(client: C, handler: Cha
  */
 export function chatbotMessages(client: Client, options: Omit<ChatbotHandlerOptions, 'sequential' | 'onBusy' | 'onError'> = {}): AsyncIterableIterator<ChatbotContext> {
   const inner = client.messages(options.topic ?? TOPIC_ROBOT, options);
+  const contextFor = contextOf(client, options);
   const iterator: AsyncIterableIterator<ChatbotContext> = {
     [Symbol.asyncIterator]: () => iterator,
     async next() {
       for (;;) {
         const r = await inner.next();
         if (r.done) return { value: undefined, done: true };
-        const ctx = context(client, r.value, options);
+        const ctx = contextFor(r.value);
         if (ctx) return { value: ctx, done: false };
       }
     },
