@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { check } from './validate.js';
+import { validate } from './validate.js';
 
 const str = v.optional(v.string());
 const bool = v.optional(v.boolean());
@@ -108,7 +108,7 @@ export class ChatbotMessage {
    * ```
    */
   static from(data: unknown): ChatbotMessage {
-    check(ChatbotMessageSchema, data, 'chatbot message');
+    validate(ChatbotMessageSchema, data, 'chatbot message');
     const raw = data as ChatbotMessageData;
     return new ChatbotMessage(raw.atUsers ? raw : { ...raw, atUsers: [] });
   }

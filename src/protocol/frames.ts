@@ -55,18 +55,16 @@ const MAX_REASON = 200;
 type Envelope = { type: FrameType; headers: Frame['headers']; data: string };
 
 /**
- * True when `json` passes EnvelopeSchema and its output would equal it: a string `type` and
- * `data`, and headers whose every own key holds a string. Keys valibot's record leaves out
- * (`__proto__`, `prototype`, `constructor`) send the frame the slow way, so the two never differ.
+ * True only when EnvelopeSchema accepts `json` too: a string `type` and `data`, and headers
+ * whose every key holds a string. (valibot's record would drop the keys `__proto__`,
+ * `prototype` and `constructor` from its copy; here they stay, as own data properties of the
+ * parsed object, which is harmless.)
  */
 function wellFormed(json: unknown): boolean {
-  const e = json as { type?: unknown; headers?: unknown; data?: unknown } | null;
-  if (typeof e !== 'object' || e === null || typeof e.type !== 'string' || typeof e.data !== 'string') return false;
-  const headers = e.headers as Record<string, unknown> | null;
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return false;
-  for (const key in headers) {
-    if (typeof headers[key] !== 'string' || key === '__proto__' || key === 'prototype' || key === 'constructor') return false;
-  }
+  const e = json as { type?: unknown; headers?: Record<string, unknown>; data?: unknown } | null;
+  const headers = e?.headers;
+  if (typeof e?.type != 'string' || typeof e.data != 'string' || !headers || typeof headers != 'object') return false;
+  for (const key in headers) if (typeof headers[key] != 'string') return false;
   return true;
 }
 
