@@ -11,9 +11,10 @@
 // Knobs (env): BENCH_RUNS (single-client runs per client, default 3), BENCH_MANY (clients in
 // the memory-per-connection process, default 1000), BENCH_MANY_RUNS (default 2),
 // BENCH_CLOSE_MS (how long the gateway keeps a socket open after SYSTEM disconnect,
-// default 2000; the real gateway waits ~10 s), BENCH_OUT (results file).
+// default 2000; the real gateway waits ~10 s), BENCH_OUT (results file), BENCH_BEFORE (an
+// earlier results file: its table is kept, and each row's ours/official set beside this run's).
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BenchGateway, chatbotFrame, messageId } from './gateway.mjs';
@@ -297,6 +298,27 @@ const command = `npm run bench${Object.keys(process.env).filter((k) => k.startsW
 const cpu = os.cpus();
 const perRun = (key, format) => CLIENTS.map((k) => `${k}: ${single[k].map((r) => format(r[key])).join(', ')}`).join('; ');
 
+// an earlier run (BENCH_BEFORE) side by side: its ratios next to this run's, and its whole table kept
+let before = '';
+if (process.env.BENCH_BEFORE) {
+  const text = readFileSync(process.env.BENCH_BEFORE, 'utf8');
+  const old = text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Figure') && !l.startsWith('| ---'));
+  // by position: the rows come in the same order from the same generator (″ labels repeat)
+  const cells = old.map((l) => l.split(' | '));
+  const pairs = rows.map((r, i) => [r[0], cells[i]?.[4] ?? '–', r[4], cells[i]?.[1] ?? '–', r[1]]);
+  const head = ['Figure (median)', 'ours/official before', 'ours/official after', 'ours before', 'ours after'];
+  before = `## Before and after
+
+Before: \`${process.env.BENCH_BEFORE}\`, ${(/^Date: (.*)$/m.exec(text) ?? [])[1] ?? ''}; ${(/^Load average.*?at end: [^ ]+ \/ [^ ]+ \/ [^ ]+/m.exec(text) ?? [''])[0]}.
+
+${[head, head.map(() => '---'), ...pairs].map((r) => `| ${r.join(' | ')} |`).join('\n')}
+
+The before run's full table:
+
+${old.length ? [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...old].join('\n') : '(none)'}
+`;
+}
+
 const md = `# Benchmark results
 
 Command: \`${command}\` (= \`npm run build && node bench/run.mjs\`)
@@ -330,7 +352,7 @@ Caveats:
 - 2 cores: the gateway and the client share them, so throughput and latency include the gateway's work; the CPU figure is the client's own CPU time and is the stable one.
 - The fake gateway is on loopback: latencies are far below the real network's; they compare clients, not deployments.
 - Our biggest bundle inputs (core): ${sizes.core.inputs.slice(0, 5).map((i) => `${i.path} ${i.bytes} B`).join(', ')}.
-${errors.length ? `\nErrors during the run:\n${errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}\n` : ''}`;
+${before ? `\n${before}` : ''}${errors.length ? `\nErrors during the run:\n${errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}\n` : ''}`;
 
 writeFileSync(OUT, md);
 console.log(table);
