@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { foreignRequest } from './guard.js';
 import { FakeDingTalkGateway, type FakeGatewayOptions, type RecordedRequest, type WireTap } from './gateway.js';
 import { installFakeOpenApi, type FakeOpenApi } from './openapi.js';
 import type { FakeLimits } from './openapi-limits.js';
@@ -407,9 +408,8 @@ export class DingTalkSimulator {
    * server, and a Host of 127.0.0.1/localhost (no DNS rebinding).
    */
   private foreign(headers: Record<string, string | string[] | undefined>, json: boolean): string | undefined {
-    const host = String(headers.host ?? '');
-    if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(host)) return `unexpected Host ${host || '(none)'}`;
-    if (headers.origin !== undefined && headers.origin !== `http://${host}`) return 'cross-origin request refused';
+    const refused = foreignRequest(headers); // the rule every route of the fakes follows
+    if (refused) return refused;
     if (json && !String(headers['content-type'] ?? '').startsWith('application/json')) return 'send application/json';
     return undefined;
   }
