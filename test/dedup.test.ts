@@ -12,16 +12,22 @@ describe('dedup window', () => {
     expect(d.get('later')).toBeUndefined();
   });
 
-  it('hands the outcome to duplicates that arrived while the first was in flight, once, even when two keys share the entry', () => {
+  it('hands the outcome to duplicates that arrived while the first was in flight, once, even when finished twice', () => {
     const d = new DedupWindow(60_000, 100);
-    const entry = d.begin('m1');
-    d.begin('msg:A', entry);
+    d.begin('msg:A');
     const seen: Array<string | undefined> = [];
     d.get('msg:A')!.waiters!.push((o) => seen.push(o));
-    d.finish('m1', 'OUT', true);
+    d.finish('msg:A', 'OUT', true);
     d.finish('msg:A', 'OUT', true);
     expect(seen).toEqual(['OUT']);
     expect(d.get('msg:A')).toEqual({ outcome: 'OUT' });
+  });
+
+  it('remembers an outcome finished without a begin (an ack on receipt)', () => {
+    const d = new DedupWindow(60_000, 100);
+    d.finish('msg:B', 'OUT', true);
+    expect(d.get('msg:B')).toEqual({ outcome: 'OUT' });
+    expect(d.size).toBe(1);
   });
 
   it('holds at most maxEntries, drops the oldest generation whole, and never drops an in-flight key', () => {
@@ -31,17 +37,19 @@ describe('dedup window', () => {
       d.begin(`m${i}`);
       d.finish(`m${i}`, `A${i}`, true);
     }
-    expect(d.snapshot().length).toBeLessThanOrEqual(10);
+    expect(d.size).toBeLessThanOrEqual(11); // 10 done keys at most, and the one in flight, each once
     expect(d.get('m0')).toBeUndefined();
     expect(d.get('m24')).toEqual({ outcome: 'A24' });
     expect(d.get('slow')?.waiters).toEqual([]);
+    // a key begun in one generation and finished in the next is done, not in flight, through later rotations
+    for (let i = 0; i < 25; i++) expect(d.get(`m${i}`)?.waiters).toBeUndefined();
   });
 
   it('remembers a key for at least the TTL and forgets it within twice the TTL', () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
       const d = new DedupWindow(1_000, 10_000);
-      d.restore([['old', 'A']]);
+      d.finish('old', 'A', true);
       vi.advanceTimersByTime(999);
       d.begin('x');
       expect(d.get('old')).toBeDefined();

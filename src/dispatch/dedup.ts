@@ -2,11 +2,12 @@ import type { Outcome } from '../protocol/acks.js';
 import type { Claim, DedupStore } from './store.js';
 
 /**
- * Dedup of the gateway's redeliveries, on two layers of keys (protocol.md §10.1: the gateway
- * waits ~2 s for an ack, then redelivers at-least-once, each time under a NEW messageId):
- * - `headers.messageId`: the same delivery seen twice;
+ * Dedup of the gateway's redeliveries (protocol.md §10.1: the gateway waits ~2 s for an ack,
+ * then redelivers at-least-once, each time under a NEW messageId), by one key per message:
  * - the business id, the one thing a redelivery keeps: `data.msgId` of a chatbot message
- *   (key `msg:<msgId>`) and `headers.eventId` of an event (key `evt:<eventId>`).
+ *   (key `msg:<msgId>`) and `headers.eventId` of an event (key `evt:<eventId>`); the same
+ *   delivery seen twice has it too, so the messageId adds nothing and is not kept;
+ * - `headers.messageId` only for a message with no business id and no payload key (below).
  * Card callbacks and graph API calls carry no business id: a card callback holds the card's
  * `outTrackId`, the user and the button's params, and nothing that differs from one press to
  * the next; a graph call holds the request line, headers and body. So for them the whole
@@ -61,15 +62,17 @@ export function payloadKey(topic: string, data: string): string {
 export interface DedupEntry {
   /** The outcome once the message is done (re-sent to every redelivery). */
   outcome?: Outcome;
-  /** Present while in flight: duplicates waiting for the outcome (`undefined`: none to share). */
+  /** Present while in flight: duplicates waiting for the outcome. */
   waiters?: Array<(outcome: Outcome | undefined) => void>;
 }
 
 /**
- * The in-memory dedup window, the default {@link DedupStore} (one process): keys in two generations. Lookups see both, new keys go to the
- * current one, and when it is `ttlMs` old or holds half of `maxEntries` the previous
- * generation is dropped whole and the current one takes its place: O(1) work per message and
- * no timestamp per key.
+ * The in-memory dedup window, the default {@link DedupStore} (one process): keys in two
+ * generations. Lookups see both, new keys go to the current one, and when it is `ttlMs` old or
+ * holds half of `maxEntries` the previous generation is dropped whole and the current one
+ * takes its place: O(1) work per message and no timestamp per key. A done key holds just its
+ * outcome string (one shared string for every chatbot ack), so a remembered message costs its
+ * key and a map slot; only a key in flight holds an entry object.
  *
  * @example
  * ```ts
@@ -78,14 +81,9 @@ export interface DedupEntry {
  * ```
  */
 export class DedupWindow implements DedupStore {
-  #current = new Map<string, DedupEntry>();
-  #previous = new Map<string, DedupEntry>();
+  #current = new Map<string, Outcome | DedupEntry>();
+  #previous = new Map<string, Outcome | DedupEntry>();
   #since = performance.now();
-  /**
-   * Called synchronously when an outcome is remembered, before its ack is sent (the Durable
-   * Object adapter persists it here so the window survives an eviction).
-   */
-  onRemember: ((key: string, outcome: Outcome) => void) | undefined;
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
@@ -93,31 +91,27 @@ export class DedupWindow implements DedupStore {
 
   /** The entry for `key`, if it is still remembered. */
   get(key: string): DedupEntry | undefined {
-    return this.#current.get(key) ?? this.#previous.get(key);
+    const seen = this.#current.get(key) ?? this.#previous.get(key);
+    return typeof seen == 'string' ? { outcome: seen } : seen;
   }
 
-  /** Marks `key` as in flight; pass the entry of another key of the same message to share it. */
-  begin(key: string, entry: DedupEntry = { waiters: [] }): DedupEntry {
+  /** Marks `key` as in flight. */
+  begin(key: string): DedupEntry {
+    const entry: DedupEntry = { waiters: [] };
     this.#set(key, entry);
     return entry;
   }
 
   /**
-   * Records the outcome of `key`: remembered when it ends delivery (`remember`), else the key
-   * is forgotten. Duplicates that waited get the outcome either way.
+   * Records the outcome of `key` (begun or not): remembered when it ends delivery
+   * (`remember`), else the key is forgotten. Duplicates that waited get the outcome either way.
    */
   finish(key: string, result: Outcome | undefined, remember: boolean): void {
-    const prev = this.get(key);
+    const prev = this.#current.get(key) ?? this.#previous.get(key);
     this.#previous.delete(key);
-    if (remember && result !== undefined) {
-      this.#set(key, { outcome: result });
-      this.onRemember?.(key, result);
-    } else this.#current.delete(key);
-    const waiters = prev?.waiters;
-    if (waiters) {
-      prev.waiters = undefined; // settled once, even when shared by two keys
-      for (const w of waiters) w(result);
-    }
+    if (remember && result !== undefined) this.#set(key, result);
+    else this.#current.delete(key);
+    if (typeof prev == 'object') for (const w of prev.waiters!) w(result);
   }
 
   /** {@link DedupStore.claim} for one process (a lease needs no expiry here: the process is the lease). */
@@ -135,27 +129,23 @@ export class DedupWindow implements DedupStore {
     this.finish(key, result, result !== undefined);
   }
 
-  /** Seeds the window with outcomes recorded elsewhere (e.g. Durable Object storage). */
-  restore(items: Iterable<[key: string, outcome: Outcome]>): void {
-    for (const [key, result] of items) this.#set(key, { outcome: result });
+  /** How many keys are remembered or in flight (both generations). */
+  get size(): number {
+    return this.#current.size + this.#previous.size;
   }
 
-  /** The remembered (done) keys, older generation first, for persistence. */
-  snapshot(): Array<[string, Outcome]> {
-    const out: Array<[string, Outcome]> = [];
-    for (const map of [this.#previous, this.#current]) for (const [key, e] of map) if (!e.waiters && e.outcome !== undefined) out.push([key, e.outcome]);
-    return out;
-  }
-
-  #set(key: string, entry: DedupEntry): void {
+  #set(key: string, value: Outcome | DedupEntry): void {
     const now = performance.now();
     if (this.#current.size * 2 >= this.maxEntries || now - this.#since >= this.ttlMs) {
       // in-flight entries are never dropped: they move on with the generation
-      for (const [k, e] of this.#previous) if (e.waiters) this.#current.set(k, e);
+      // (forEach: no [key, value] pair allocated for each of the thousands of keys dropped)
+      this.#previous.forEach((e, k) => typeof e == 'object' && this.#current.set(k, e));
       this.#previous = this.#current;
       this.#current = new Map();
       this.#since = now;
+      // the key may be in the generation just retired (begun there, finished now): one copy only
+      this.#previous.delete(key);
     }
-    this.#current.set(key, entry);
+    this.#current.set(key, value);
   }
 }

@@ -1,12 +1,15 @@
 /**
  * Bounds how many handlers run at once. Work beyond the bound waits in a queue of bounded
- * length; when that is full too, `tryRun` refuses and the caller leaves the message for the
- * gateway to redeliver (go's approach), which is backpressure without loss.
+ * length; when that is full too, the caller leaves the message for the gateway to redeliver
+ * (go's approach), which is backpressure without loss. A slot is taken with {@link acquire}
+ * or handed to a queued task, and given back with {@link release}: no promise or closure per
+ * task on the path where a slot is free.
  *
  * @example
  * ```ts
  * const limit = new Limiter(2, 100);
- * limit.tryRun(async () => { await work(); });
+ * if (limit.acquire()) work().finally(() => limit.release());
+ * else limit.enqueue(() => work().finally(() => limit.release()));
  * ```
  */
 export class Limiter {
@@ -14,7 +17,7 @@ export class Limiter {
   active = 0;
   /** Closed (the client stopped): nothing new runs, nothing waits. */
   closed = false;
-  readonly #queue: Array<{ start: () => void; cancel?: () => void; size: number }> = [];
+  readonly #queue: Array<{ start: () => void; cancel: (() => void) | undefined; size: number }> = [];
   /** The summed `size` of the waiting tasks (their frames' length). */
   #queuedSize = 0;
   readonly #maxQueueSize: number;
@@ -27,20 +30,31 @@ export class Limiter {
     this.#maxQueueSize = maxQueueSize;
   }
 
-  /**
-   * Starts `task` now or when a slot frees; `false` when even the queue is full or the limiter
-   * is closed. `cancel` is called instead if the task is dropped from the queue by {@link close}.
-   */
-  tryRun(task: () => Promise<void>, cancel?: () => void, size = 0): boolean {
-    if (this.closed) return false;
-    if (this.active < this.#concurrency) {
-      this.#start(task);
-      return true;
-    }
-    if (this.#queue.length >= this.#maxQueue || this.#queuedSize + size > this.#maxQueueSize) return false;
-    this.#queuedSize += size;
-    this.#queue.push({ start: () => this.#start(task), cancel, size });
+  /** Takes a slot if one is free (and the limiter is open); the caller must {@link release} it. */
+  acquire(): boolean {
+    if (this.closed || this.active >= this.#concurrency) return false;
+    this.active++;
     return true;
+  }
+
+  /**
+   * Queues `start` for the next free slot, which it then holds (and must {@link release});
+   * `false` when the queue is full or the limiter closed. `cancel` is called instead if the
+   * task is dropped from the queue by {@link close}.
+   */
+  enqueue(start: () => void, cancel?: () => void, size = 0): boolean {
+    if (this.closed || this.#queue.length >= this.#maxQueue || this.#queuedSize + size > this.#maxQueueSize) return false;
+    this.#queuedSize += size;
+    this.#queue.push({ start, cancel, size });
+    return true;
+  }
+
+  /** Gives a slot back: the oldest queued task takes it over. */
+  release(): void {
+    const next = this.#queue.shift();
+    if (!next) return void this.active--;
+    this.#queuedSize -= next.size;
+    next.start();
   }
 
   /** Drops every waiting task (each `cancel` is called) and refuses new ones until `closed` is reset. */
@@ -52,17 +66,5 @@ export class Limiter {
 
   get queued(): number {
     return this.#queue.length;
-  }
-
-  #start(task: () => Promise<void>): void {
-    this.active++;
-    const done = () => {
-      this.active--;
-      const next = this.#queue.shift();
-      if (!next) return;
-      this.#queuedSize -= next.size;
-      next.start();
-    };
-    task().then(done, done);
   }
 }

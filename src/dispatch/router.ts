@@ -71,7 +71,7 @@ export type EventResult = EventStatus | void | null | undefined | { status: Even
  * ~2 s under a new messageId (protocol.md §10.1):
  * - chatbot messages (`TOPIC_ROBOT`, `TOPIC_ROBOT_DELEGATE`): `'immediate'`, since the gateway
  *   ignores their response. `'after'` is possible, but a handler slower than ~2 s then sees
- *   redeliveries (the two-layer dedup still runs it once per `msgId`).
+ *   redeliveries (dedup by `msgId` still runs it once per message).
  * - card callbacks, graph API calls and other callbacks: `'after'`, since the ack carries the
  *   handler's answer; a handler slower than 1.5 s is logged as a warning.
  * - events: `'after'`, so a handler can answer `LATER`.
@@ -170,6 +170,8 @@ class Message implements StreamMessage {
   /** While its handler's promise is awaited: when the deadline sweep gives up on it, and how. */
   deadline = 0;
   expire: ((value: typeof TIMEOUT) => void) | undefined;
+  /** A sequenced message: moves its key's queue on once the handler is done (or the message dropped). */
+  done: (() => void) | undefined;
   constructor(
     readonly type: 'EVENT' | 'CALLBACK',
     readonly topic: string,
@@ -186,8 +188,8 @@ class Message implements StreamMessage {
 }
 
 /**
- * The path of a frame: parse → validate → route (type/topic) → dedup (messageId, then the
- * business id) → ack now (chatbot) → limit → handler → ack after (events, card callbacks,
+ * The path of a frame: parse → validate → route (type/topic) → dedup (the business id, else
+ * the messageId) → ack now (chatbot) → limit → handler → ack after (events, card callbacks,
  * graph calls) on the socket the frame came in on. Acks are built here from the handler's
  * result, never by user code, so every delivery is acked exactly once.
  */
@@ -209,6 +211,11 @@ export class Router {
    */
   #sweep: ReturnType<typeof setTimeout> | undefined;
   #sweepAt = Infinity;
+  /**
+   * Handlers to start, four slots each (target, message, key, registration), run in one
+   * microtask: after every frame of the socket read is acked, and with no task per message.
+   */
+  #ready: unknown[] = [];
   #closed = false;
   readonly #logger: Logger;
   readonly #hooks: RouterHooks;
@@ -263,16 +270,17 @@ export class Router {
       this.#send(target, messageId, outcome(404, 'no handler', '{}'));
       return;
     }
-    // the business id: what a redelivery under a new messageId keeps (see dedup.ts)
-    let key: string | undefined;
+    // the dedup key: the business id, what a redelivery under a new messageId keeps (see
+    // dedup.ts), or the messageId when there is none; a repeat of one delivery has both
+    let key = messageId;
     let createAt: unknown;
-    if (frame.type === 'EVENT') key = frame.headers.eventId && `evt:${frame.headers.eventId}`;
+    if (frame.type === 'EVENT') key = frame.headers.eventId ? `evt:${frame.headers.eventId}` : key;
     else if (reg.chatbot) {
       const data = frame.data as { msgId?: unknown; createAt?: unknown } | null;
-      key = typeof data?.msgId === 'string' && data.msgId ? `msg:${data.msgId}` : undefined;
+      if (typeof data?.msgId === 'string' && data.msgId) key = `msg:${data.msgId}`;
       createAt = data?.createAt;
     } else if (reg.ack === 'after') key = payloadKey(frame.headers.topic, frame.rawData);
-    const seen = this.#dedup.get(messageId) ?? (key ? this.#dedup.get(key) : undefined);
+    const seen = this.#dedup.get(key);
     if (seen) {
       this.counters.duplicates++;
       this.#logger.debug(`duplicate ${messageId}: not handled again`);
@@ -287,13 +295,13 @@ export class Router {
       this.#logger.debug(`stale chatbot message ${messageId}: acked, not handled`);
       return this.#finish(target, messageId, key, callbackOutcome(null), true);
     }
-    const entry = this.#dedup.begin(messageId);
-    if (key) this.#dedup.begin(key, entry);
     const message = new Message(frame.type as 'EVENT' | 'CALLBACK', frame.headers.topic, messageId, frame.headers, frame.data);
     const store = this.#store;
+    // acked on receipt with no store to ask: the outcome is recorded below, in this same call
+    if (reg.ack === 'after' || store) this.#dedup.begin(key);
     if (!store) return this.#dispatch(target, message, key, reg, size);
     // a store shared with other processes: the one that claims the business id handles it
-    Promise.resolve(store.claim(key ?? messageId, reg.timeoutMs + 15_000)).then(
+    Promise.resolve(store.claim(key, reg.timeoutMs + 15_000)).then(
       (claim) => {
         if (claim.state === 'claimed') return this.#dispatch(target, message, key, reg, size);
         this.counters.duplicates++;
@@ -323,16 +331,6 @@ export class Router {
   open(): void {
     this.#closed = false;
     this.#limiter.closed = false;
-  }
-
-  /** Resolves with the handler's value, or with TIMEOUT once the sweep finds its deadline passed. */
-  #within(value: PromiseLike<unknown>, message: Message, timeoutMs: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const deadline = (message.deadline = performance.now() + timeoutMs);
-      message.expire = resolve;
-      if (deadline < this.#sweepAt) this.#arm(deadline);
-      value.then(resolve, reject);
-    });
   }
 
   #arm(at: number): void {
@@ -366,19 +364,17 @@ export class Router {
   }
 
   /** Hands a message to the limiter (behind its key's queue when sequential) and acks on receipt where the policy says so. */
-  #dispatch(target: AckTarget, message: Message, key: string | undefined, reg: Registration, size: number): void {
+  #dispatch(target: AckTarget, message: Message, key: string, reg: Registration, size: number): void {
     const { messageId } = message;
-    const run = () => this.#run(target, message, key, reg);
-    const drop = () => this.#finish(undefined, messageId, key, undefined, false);
     const order = reg.sequential?.(message);
     const accepted =
       order === undefined
-        ? this.#limiter.tryRun(run, drop, size)
+        ? this.#admit(target, message, key, reg, size)
         : this.#sequencer.run(order, reg.maxWaiting ?? 10, () => new Promise<void>((done) => {
+            message.done = done;
             // dropped by stop() while queued: the key's queue must move on, or it stays busy for good
-            const dropped = () => (drop(), done());
-            if (this.#limiter.closed) return dropped();
-            if (!this.#limiter.tryRun(() => run().finally(done), dropped, size)) {
+            if (this.#limiter.closed) return this.#drop(message, key);
+            if (!this.#admit(target, message, key, reg, size)) {
               this.#overflow(target, message, key);
               done();
             }
@@ -394,8 +390,32 @@ export class Router {
     if (reg.ack === 'immediate') this.#finish(target, messageId, key, message.type === 'EVENT' ? eventOutcome('SUCCESS') : callbackOutcome(null), true);
   }
 
+  /** Takes a free slot (the handler starts in this turn's batch) or a place in the queue; `false`: neither. */
+  #admit(target: AckTarget, message: Message, key: string, reg: Registration, size: number): boolean {
+    if (this.#limiter.acquire()) return this.#start(target, message, key, reg), true;
+    return this.#limiter.enqueue(() => this.#start(target, message, key, reg), () => this.#drop(message, key), size);
+  }
+
+  /** Dropped from the queue by stop(): forgotten, so that a redelivery is handled afresh. */
+  #drop(message: Message, key: string): void {
+    this.#finish(undefined, message.messageId, key, undefined, false);
+    message.done?.();
+  }
+
+  #start(target: AckTarget, message: Message, key: string, reg: Registration): void {
+    // the handler never runs inside handle(): the acks of the whole socket read go out first
+    if (!this.#ready.length) queueMicrotask(this.#startReady);
+    this.#ready.push(target, message, key, reg);
+  }
+
+  readonly #startReady = (): void => {
+    const ready = this.#ready;
+    this.#ready = [];
+    for (let i = 0; i < ready.length; i += 4) this.#run(ready[i] as AckTarget, ready[i + 1] as Message, ready[i + 2] as string, ready[i + 3] as Registration);
+  };
+
   /** No slot and no room in the queue: an event is answered LATER, a callback left unacked, and the gateway redelivers both. */
-  #overflow(target: AckTarget, message: Message, key: string | undefined): void {
+  #overflow(target: AckTarget, message: Message, key: string): void {
     this.counters.overflow++;
     this.#logger.warn(`queue full: ${message.messageId} left for redelivery`);
     this.#finish(target, message.messageId, key, message.type === 'EVENT' ? eventOutcome('LATER') : undefined, false);
@@ -414,65 +434,84 @@ export class Router {
     }
   }
 
-  async #run(target: AckTarget, message: Message, key: string | undefined, reg: Registration): Promise<void> {
-    const { messageId } = message;
+  /** Runs the handler, holding a limiter slot; a promise it returns is awaited until its deadline. */
+  #run(target: AckTarget, message: Message, key: string, reg: Registration): void {
     this.#running.add(message);
+    let value: unknown;
+    try {
+      value = reg.handler(message);
+    } catch (err) {
+      return this.#done(target, message, key, reg, err, true);
+    }
+    // only a promise needs a deadline: a plain value costs no sweep entry
+    if (typeof (value as PromiseLike<unknown> | null)?.then !== 'function') return this.#done(target, message, key, reg, value, false);
+    const settle = (result: unknown, failed = false) => this.#done(target, message, key, reg, result, failed);
+    const deadline = (message.deadline = performance.now() + reg.timeoutMs);
+    message.expire = settle;
+    if (deadline < this.#sweepAt) this.#arm(deadline);
+    (value as PromiseLike<unknown>).then(settle, (err: unknown) => settle(err, true));
+  }
+
+  /** The handler returned, threw (`failed`) or ran out of time (TIMEOUT): its slot is freed and the outcome acked. Once per message. */
+  #done(target: AckTarget, message: Message, key: string, reg: Registration, value: unknown, failed: boolean): void {
+    if (!this.#running.delete(message)) return; // it timed out before, and was acked then
+    const { messageId, deadline } = message;
+    message.expire = undefined;
     let result: Outcome;
     let remember = true;
-    const started = performance.now();
-    try {
-      await undefined; // the handler never runs inside handle(): an immediate ack goes out first
-      let value = reg.handler(message);
-      // only a promise needs a deadline: a plain value costs no sweep entry
-      if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') value = await this.#within(value as PromiseLike<unknown>, message, reg.timeoutMs);
-      if (value === TIMEOUT) {
-        this.counters.handlerTimeouts++;
-        const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
-        message.abort(error);
-        this.#hooks.onError(error);
-        this.#logger.warn(error.message);
-        // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
-        if (message.type === 'EVENT') {
-          result = eventOutcome('LATER');
-          remember = false;
-        } else result = callbackOutcome(null);
-      } else if (message.type === 'EVENT') {
-        const status: { status?: unknown; message?: string } = typeof value === 'object' && value !== null ? (value as { status?: unknown; message?: string }) : { status: value };
-        const later = status.status === 'LATER';
-        result = eventOutcome(later ? 'LATER' : 'SUCCESS', status.message);
-        remember = !later;
-      } else {
-        result = callbackOutcome(value);
-      }
-    } catch (err) {
+    if (failed) {
       this.counters.handlerErrors++;
-      const error = new HandlerError('HANDLER_FAILED', message.topic, messageId, err);
+      const error = new HandlerError('HANDLER_FAILED', message.topic, messageId, value);
       // with the stack: after an early ack this line and the `error` event are all that is left
-      this.#logger.error(`${error.message}${reg.ack === 'immediate' ? ' (acked on receipt)' : ''}`, err);
+      this.#logger.error(`${error.message}${reg.ack === 'immediate' ? ' (acked on receipt)' : ''}`, value);
       this.#hooks.onError(error);
       result = message.type === 'EVENT' ? eventOutcome('LATER') : callbackOutcome(null, 500);
       remember = false;
-    } finally {
-      message.expire = undefined;
-      this.#running.delete(message);
-      if (this.#closed) this.#idle();
+    } else if (value === TIMEOUT) {
+      this.counters.handlerTimeouts++;
+      const error = new HandlerError('HANDLER_TIMEOUT', message.topic, messageId);
+      message.abort(error);
+      this.#hooks.onError(error);
+      this.#logger.warn(error.message);
+      // events: let the gateway retry; callbacks: ack now so it does not redeliver a duplicate
+      if (message.type === 'EVENT') {
+        result = eventOutcome('LATER');
+        remember = false;
+      } else result = callbackOutcome(null);
+    } else if (message.type === 'EVENT') {
+      const status: { status?: unknown; message?: string } = typeof value === 'object' && value !== null ? (value as { status?: unknown; message?: string }) : { status: value };
+      const later = status.status === 'LATER';
+      result = eventOutcome(later ? 'LATER' : 'SUCCESS', status.message);
+      remember = !later;
+    } else {
+      result = callbackOutcome(value);
     }
+    // a timed-out handler was just told to stop: its slot is given back once its abort listeners
+    // and cleanup have run, so the bound holds for handlers that honour their signal
+    if (value === TIMEOUT) queueMicrotask(() => this.#release(message));
+    else this.#release(message);
     if (reg.ack === 'immediate') return; // acked on receipt
-    const elapsed = performance.now() - started;
+    // a handler that returned a promise: it started timeoutMs before its deadline
+    const elapsed = deadline ? performance.now() - deadline + reg.timeoutMs : 0;
     if (message.type === 'CALLBACK' && elapsed > SLOW_ACK_MS) {
       this.#logger.warn(`${message.topic} handler took ${Math.round(elapsed)} ms: answer in under 2 s (the gateway redelivers), update the card later`);
     }
     this.#finish(target, messageId, key, result, remember);
   }
 
+  #release(message: Message): void {
+    this.#limiter.release();
+    message.done?.();
+    if (this.#closed) this.#idle();
+  }
+
   /**
-   * Records the outcome under both keys, in the shared store too when this process owns the
+   * Records the outcome under its dedup key, in the shared store too when this process owns the
    * claim (`own`), and acks it. The store is written before the ack is sent.
    */
-  #finish(target: AckTarget | undefined, messageId: string, key: string | undefined, result: Outcome | undefined, remember: boolean, own = true): void {
-    this.#dedup.finish(messageId, result, remember);
-    if (key) this.#dedup.finish(key, result, remember);
-    if (own && this.#store) void Promise.resolve(this.#store.settle(key ?? messageId, remember ? result : undefined, this.#settings.dedupTtlMs)).catch(() => {});
+  #finish(target: AckTarget | undefined, messageId: string, key: string, result: Outcome | undefined, remember: boolean, own = true): void {
+    this.#dedup.finish(key, result, remember);
+    if (own && this.#store) void Promise.resolve(this.#store.settle(key, remember ? result : undefined, this.#settings.dedupTtlMs)).catch(() => {});
     if (target && result !== undefined) this.#send(target, messageId, result);
   }
 

@@ -40,9 +40,9 @@ ${table.join('\n')}
   failed (three replies to one question from a slow LLM handler, among others).
 - **lost**: sent by the gateway but never handed to a handler, or never acked with success in
   time. **duplicates**: one push handed to a handler more than once, whatever messageIds it
-  came under (a redelivery is mapped back to its push). Dedup has two layers: the
-  \`messageId\`, then the business id (\`msgId\`, \`eventId\`; for card callbacks, which carry
-  none, the whole payload), each answered with the stored outcome under its own messageId.
+  came under (a redelivery is mapped back to its push). Dedup keys a message by its
+  business id (\`msgId\`, \`eventId\`; for card callbacks, which carry none, the whole payload;
+  else the \`messageId\`), each copy answered with the stored outcome under its own messageId.
 - **Acked on receipt.** Chatbot messages are acked before their handler runs, so a process
   that dies mid-answer loses that answer (the gateway does not redeliver an acked message);
   the scenarios that crash a process (12) let the answers in flight finish first.
