@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { validate } from './validate.js';
+import { checker, validate } from './validate.js';
 
 const str = v.optional(v.string());
 const bool = v.optional(v.boolean());
@@ -41,9 +41,19 @@ const fields = {
     }),
   ),
 };
-// validation only: the message keeps the payload as received, so unknown fields and
-// unknown `content` keys pass through (a plain object schema is also smaller than a loose one)
-const ChatbotMessageSchema = v.object(fields);
+/**
+ * The chatbot payload's schema (not part of the package's API; exported for tests). For
+ * validation only: the message keeps the payload as received, so unknown fields and unknown
+ * `content` keys pass through (a plain object schema is also smaller than a loose one).
+ *
+ * @example
+ * ```ts
+ * v.is(ChatbotMessageSchema, data);
+ * ```
+ */
+export const ChatbotMessageSchema = v.object(fields);
+/** The valid path: a plain check read from the schema, no valibot output copy per message. */
+const fits = /* @__PURE__ */ checker(ChatbotMessageSchema);
 type KnownFields = v.InferOutput<typeof ChatbotMessageSchema>;
 
 /**
@@ -108,7 +118,7 @@ export class ChatbotMessage {
    * ```
    */
   static from(data: unknown): ChatbotMessage {
-    validate(ChatbotMessageSchema, data, 'chatbot message');
+    if (!fits(data)) validate(ChatbotMessageSchema, data, 'chatbot message');
     const raw = data as ChatbotMessageData;
     return new ChatbotMessage(raw.atUsers ? raw : { ...raw, atUsers: [] });
   }

@@ -1,5 +1,11 @@
+import fc from 'fast-check';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { ChatbotMessage, PayloadError } from '../../src/chatbot/index.js';
+import { ChatbotMessageSchema } from '../../src/chatbot/message.js';
+import { checker } from '../../src/chatbot/validate.js';
+
+const fits = checker(ChatbotMessageSchema);
 import { chatbotMessage } from '../../src/testing/index.js';
 
 const webhook = 'https://oapi.dingtalk.com/robot/sendBySession?session=abc';
@@ -91,5 +97,27 @@ describe('ChatbotMessage', () => {
     expect(err?.code).toBe('INVALID_PAYLOAD');
     expect(err?.issues.join()).toContain('text.content');
     expect(() => ChatbotMessage.from({ conversationId: 'c' })).toThrow(/msgtype/);
+  });
+
+  it('accepts a valid payload by a plain check read from the schema, and exactly what valibot accepts', () => {
+    const valid = ['text', 'picture', 'richText', 'audio', 'video', 'file'].map((t) =>
+      sample(t, t === 'text' ? undefined : { downloadCode: 'd', recognition: 'r', richText: [{ text: 'a' }, { downloadCode: 'p', type: 'picture' }] }, { atUsers: [{ dingtalkId: 'x' }], createAt: 1, isAdmin: false }),
+    );
+    for (const data of valid) expect(fits(data)).toBe(true);
+    // any field of a valid payload (nested ones too) replaced by any JSON-ish value: the plain
+    // check and valibot agree, so the fast path neither lets through nor refuses anything new
+    const anything = fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constant(Number.NaN), fc.array(fc.oneof(fc.string(), fc.object())), fc.object(), fc.constant({ content: 1 }), fc.constant([{ text: 1 }]));
+    const paths = ['msgtype', 'msgId', 'conversationId', 'conversationType', 'senderNick', 'isAdmin', 'createAt', 'atUsers', 'atUsers.0', 'atUsers.0.staffId', 'text', 'text.content', 'content', 'content.richText', 'content.richText.0', 'content.richText.1.type', 'hostingContext', 'unknownField'];
+    fc.assert(
+      fc.property(fc.constantFrom(...valid), fc.constantFrom(...paths), anything, (base, path, value) => {
+        const data = structuredClone(base) as Record<string, any>;
+        const keys = path.split('.');
+        let at = data;
+        for (const k of keys.slice(0, -1)) at = at[k] ??= {};
+        at[keys.at(-1)!] = value;
+        expect(fits(data)).toBe(v.is(ChatbotMessageSchema, data));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
