@@ -1,25 +1,23 @@
 // `node bench/profile.mjs [ours-async|ours-chatbot|ours-sync|official|raw] [floods]`: runs one client under
 // `node --cpu-prof` through `floods` floods of 20,000 chatbot frames (default 3) and prints
-// the functions with the most self time, plus the client CPU per acked message.
+// the functions with the most self time, plus the client CPU per acked message. The kind may
+// name a Node runtime and a socket (bench/spawn.mjs), e.g. `ours-async:ws-unbatched` or
+// `node22/ours-async:global`.
 // The .cpuprofile is kept (in $TMPDIR) for a closer look in Chrome DevTools.
-import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BenchGateway, chatbotFrame, messageId } from './gateway.mjs';
+import { startClient } from './spawn.mjs';
 
 const kind = process.argv[2] ?? 'ours-chatbot';
 const floods = Number(process.argv[3] ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'dingtalk-prof-'));
 const gw = await new BenchGateway().listen();
 const opened = gw.nextOpen();
-const child = fork(fileURLToPath(new URL(`./clients/${kind}.mjs`, import.meta.url)), [gw.openApiHost, gw.clientId, gw.clientSecret, 'single'], {
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-});
+const child = startClient(kind, [gw.openApiHost, gw.clientId, gw.clientSecret, 'single'], { childArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], inheritStderr: true });
 const replies = [];
-child.on('message', (m) => replies.shift()?.(m));
+child.onMessage((m) => replies.shift()?.(m));
 const ask = (cmd) => new Promise((resolve) => (replies.push(resolve), child.send({ cmd })));
 const conn = await opened;
 await new Promise((r) => replies.push(r)); // started
@@ -35,7 +33,7 @@ for (let i = 0; i < floods; i++) {
   cpus.push((b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 20_000);
 }
 child.send({ cmd: 'stop' });
-await new Promise((r) => child.once('exit', r));
+await child.exited;
 await gw.close();
 
 const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));

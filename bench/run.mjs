@@ -7,18 +7,23 @@
 // (ours-async), the chatbot layer (ours-chatbot: registerChatbotHandler, async handler, payload
 // validated into a ChatbotMessage) and, as an extra row, a bare sync handler (ours-sync).
 // Memory per connection and workerd use the core (ours-async): the handler does not change them.
+// Row 7 floods ours (core, async handler) in other runtimes: Node 22 with ws (the adapter's
+// choice) and with its global WebSocket, the official SDK on Node 22, and Bun and Deno on
+// their native sockets (bench/spawn.mjs); a runtime that is missing is n/a, not a failure.
 //
 // Knobs (env): BENCH_RUNS (single-client runs per client, default 3), BENCH_MANY (clients in
 // the memory-per-connection process, default 1000), BENCH_MANY_RUNS (default 2),
 // BENCH_CLOSE_MS (how long the gateway keeps a socket open after SYSTEM disconnect,
 // default 2000; the real gateway waits ~10 s), BENCH_OUT (results file), BENCH_BEFORE (an
-// earlier results file: its table is kept, and each row's ours/official set beside this run's).
+// earlier results file: its table is kept, and each row's ours/official set beside this run's),
+// BENCH_NODE22 (a Node 22 binary; default: the `node@22` package's, through npx).
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BenchGateway, chatbotFrame, messageId } from './gateway.mjs';
 import { measureSizes } from './size.mjs';
+import { parseKind, runtimeMissing, runtimeVersion, startClient } from './spawn.mjs';
 import { buildDurableObject, coldStart } from './workerd.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -35,6 +40,10 @@ const OURS = ['ours-async', 'ours-chatbot', 'ours-sync'];
 const OURS_LABEL = { 'ours-async': 'core, async handler', 'ours-chatbot': 'chatbot layer, async handler', 'ours-sync': 'core, sync handler (extra)' };
 const CLIENTS = [...OURS, 'official', 'raw'];
 const MANY_CLIENTS = ['ours-async', 'official', 'raw'];
+// 7. flood only, in other runtimes (bench/spawn.mjs kinds): our core on Node 22 with ws (the
+// adapter's choice) and with Node 22's global WebSocket (undici), the official SDK on Node 22,
+// and ours in Bun and Deno on their native WebSocket (no official SDK runs there)
+const OTHER = ['node22/ours-async', 'node22/ours-async:global', 'node22/official', 'bun/ours-async', 'deno/ours-async'];
 const OUT = process.env.BENCH_OUT ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 const started = performance.now();
@@ -62,49 +71,48 @@ const percentile = (xs, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
 
-/** Forks one client process; resolves once it has said `started`. */
+/** Starts one client process (bench/spawn.mjs: Node forked, Bun/Deno spawned); `ready` resolves once it has said `started`. */
 function spawnClient(kind, gw, mode = 'single', count = 1) {
-  const child = fork(fileURLToPath(new URL(`./clients/${kind}.mjs`, import.meta.url)), [gw.openApiHost, gw.clientId, gw.clientSecret, mode, String(count)], {
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_ARGS ? process.env.BENCH_CHILD_ARGS.split(' ') : [])],
-  });
+  const c = startClient(kind, [gw.openApiHost, gw.clientId, gw.clientSecret, mode, String(count)], { childArgs: process.env.BENCH_CHILD_ARGS ? process.env.BENCH_CHILD_ARGS.split(' ') : [] });
+  const { child } = c;
   children.add(child);
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d).length > 4000 && (stderr = stderr.slice(-4000)));
   const pending = [];
-  child.on('message', (msg) => pending.shift()?.(msg));
+  c.onMessage((msg) => pending.shift()?.(msg));
   const next = (ms = 60_000) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${kind}: no answer within ${ms} ms\n${stderr}`)), ms);
+      const timer = setTimeout(() => reject(new Error(`${kind}: no answer within ${ms} ms\n${c.stderr()}`)), ms);
       pending.push((msg) => {
         clearTimeout(timer);
         resolve(msg);
       });
     });
-  const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => children.delete(child));
+  const exited = c.exited.then(() => children.delete(child));
   const api = {
     child,
     ready: next(120_000),
     usage: (gc = false) => {
       const p = next();
-      child.send({ cmd: 'usage', gc });
+      c.send({ cmd: 'usage', gc });
       return p;
     },
     stop: async () => {
-      if (child.connected) child.send({ cmd: 'stop' });
+      c.send({ cmd: 'stop' });
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     },
-    stderr: () => stderr,
+    stderr: c.stderr,
   };
   return api;
 }
 
 const cpuMicros = (a, b) => b.cpu.user - a.cpu.user + (b.cpu.system - a.cpu.system);
 
-/** One run of one client: cold start, idle RSS, flood, paced latency, disconnect, kill. */
-async function singleRun(kind, gw, frames, warmup) {
+/**
+ * One run of one client: cold start, idle RSS, flood, paced latency, disconnect, kill; with
+ * `floodOnly` (row 7, other runtimes), up to the flood.
+ */
+async function singleRun(kind, gw, frames, warmup, floodOnly = false) {
   const r = { kind };
   const opened = gw.nextOpen();
   const t0 = performance.now();
@@ -130,6 +138,7 @@ async function singleRun(kind, gw, frames, warmup) {
     r.throughput = acked / (floodMs / 1000);
     r.peakRss = after.maxRSS;
     r.handled = after.chars - before.chars > 0;
+    if (floodOnly) return r;
 
     // 2. ack latency at fixed rates
     for (const rate of RATES) {
@@ -218,6 +227,18 @@ for (let run = 1; run <= MANY_RUNS; run++) {
     log(`many ${run}/${MANY_RUNS} ${kind}: ${(r.rssPerConn / 1024).toFixed(1)} KiB RSS/conn, ${(r.heapPerConn / 1024).toFixed(1)} KiB heap/conn, all open in ${r.connectAll?.toFixed(0)} ms`);
   }
 }
+const other = Object.fromEntries(OTHER.map((k) => [k, []]));
+const otherMissing = Object.fromEntries(OTHER.map((k) => [k, runtimeMissing(k)]));
+for (const [kind, why] of Object.entries(otherMissing)) if (why) log(`${kind}: n/a (${why})`);
+for (let run = 1; run <= RUNS; run++) {
+  for (const kind of OTHER) {
+    if (otherMissing[kind]) continue;
+    const r = await singleRun(kind, gw, floodFrames(FLOOD), floodFrames(WARMUP_FRAMES), true);
+    if (r.error) errors.push(`${kind} run ${run}: ${r.error}`);
+    other[kind].push(r);
+    log(`run ${run}/${RUNS} ${kind}: cpu ${r.cpuPerMsg?.toFixed(1)} µs/msg, peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
+  }
+}
 // 1b. the hot path alone, in-process, no socket (bench/hotpath.mjs)
 const hot = Object.fromEntries(CLIENTS.map((k) => [k, []]));
 for (let run = 1; run <= 3; run++) {
@@ -289,6 +310,20 @@ row('   workerd: Miniflare start → first open', W('ours', 'processToOpen'), Na
 row('   workerd: DO first request → first open', W('ours', 'requestToOpen'), NaN, W('raw', 'requestToOpen'), fmt.ms, '');
 rows.push(['6. bundle, core entry (Worker target, min+gzip)', fmt.bytes(sizes.core.gzip), 'cannot target Workers', '–', '–', '–', '≤ 10.5 KB (test/size.test.ts)']);
 rows.push(['   bundle, core + chatbot/cards (min+gzip)', fmt.bytes(sizes.full.gzip), `${fmt.bytes(sizes.official.gzip)} (Node target, with axios/ws/debug)`, '–', ratio(sizes.full.gzip, sizes.official.gzip), '–', '≤ 16 KiB']);
+// 7: appended, so that BENCH_BEFORE's by-position pairing of the rows above still holds
+const versions = Object.fromEntries(['node22', 'bun', 'deno'].map((r) => [r, runtimeVersion(r)]));
+for (const [r, label] of [['node22', 'Node 22'], ['bun', 'Bun'], ['deno', 'Deno']]) if (versions[r] === 'n/a') versions[r] = label;
+const O = (k, key) => median(other[k].map((r) => r[key]));
+const otherRows = (title, key, format) => {
+  const none = (k) => (otherMissing[k] ? `n/a (no ${parseKind(k).runtime})` : undefined);
+  const cell = (k) => none(k) ?? format(O(k, key));
+  rows.push([`${title} — ${versions.node22}, ours: core, async handler, ws (the adapter's choice)`, cell('node22/ours-async'), otherMissing['node22/official'] ? cell('node22/official') : `${cell('node22/official')} (on ${versions.node22})`, '–', ratio(O('node22/ours-async', key), O('node22/official', key)), '–', '']);
+  rows.push([`   ″ — ${versions.node22}, ours with Node 22's global WebSocket (undici)`, cell('node22/ours-async:global'), otherMissing['node22/official'] ? cell('node22/official') : `${cell('node22/official')} (on ${versions.node22})`, '–', ratio(O('node22/ours-async:global', key), O('node22/official', key)), '–', '']);
+  rows.push([`   ″ — ${versions.bun}, ours: core, async handler, its WebSocket`, cell('bun/ours-async'), 'no official SDK there', '–', '–', '–', '']);
+  rows.push([`   ″ — ${versions.deno}, ours: core, async handler, its WebSocket`, cell('deno/ours-async'), 'no official SDK there', '–', '–', '–', '']);
+};
+otherRows('7. other runtimes, flood only: CPU per acked message', 'cpuPerMsg', fmt.us);
+otherRows('   peak RSS, one client (maxRSS incl. the flood)', 'peakRss', fmt.mib);
 
 const header = ['Figure (median)', 'ours', 'official 2.1.5', 'raw floor', 'ours/official', 'ours/raw', 'target'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
@@ -324,7 +359,7 @@ const md = `# Benchmark results
 Command: \`${command}\` (= \`npm run build && node bench/run.mjs\`)
 Date: ${new Date().toISOString()}
 Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}
-Node: ${process.version}; official SDK: dingtalk-stream 2.1.5; ws 8.23.0
+Node: ${process.version}; official SDK: dingtalk-stream 2.1.5; ws 8.23.0; row 7 also: ${['node22', 'bun', 'deno'].map(runtimeVersion).join(', ')}
 Load average (1/5/15 min) at start: ${loadAtStart.map((x) => x.toFixed(2)).join(' / ')}, at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} (anything above ~1 means other work shared the 2 cores and the figures are noisier).
 Runs: ${RUNS} single-client runs per client (${CLIENTS.join(' → ')}, alternating) and ${MANY_RUNS} runs of ${MANY.toLocaleString('en-US')} clients (${MANY_CLIENTS.join(' → ')}); hot path: 3 runs each; workerd: 3 runs each. Fewer runs than before (5 and 3) because ours is now measured three ways: this keeps the wall time near 3.5 min. Total wall time: ${wallS.toFixed(0)} s.
 
@@ -336,6 +371,7 @@ Per-run values (the median is above):
 - kill → open ms — ${perRun('killRecovery', (x) => x?.toFixed(0))}
 - disconnect → usable ms — ${perRun('disconnectGap', (x) => x?.toFixed(0))}
 - frames not acked during the paced runs (all runs): ${lost}
+- 7, CPU µs/msg — ${OTHER.map((k) => `${k}: ${otherMissing[k] ? 'n/a' : other[k].map((r) => r.cpuPerMsg?.toFixed(1)).join(', ')}`).join('; ')}
 
 How it is measured:
 - One lean local gateway (\`bench/gateway.mjs\`, in the orchestrator process) for every client: open call with credential check and single-use tickets, real WebSocket, no per-frame recording (the test fake records every ack, which would tax the shared CPU).
@@ -347,6 +383,7 @@ How it is measured:
 - 4: times are the gateway's: kill = TCP destroyed without a close frame → the next socket accepted; disconnect = SYSTEM \`disconnect\` sent (the socket is no longer pushed to) → the next socket accepted. The gateway closes the old socket ${CLOSE_MS} ms after the disconnect; the real one waits ~10 s, so the official SDK's gap there is ~10 s + its fixed 1 s reconnect delay. Ours opens the replacement at once (make-before-break). Our kill recovery is a full-jitter backoff in [0, 1 s] (first attempt), the official SDK waits a fixed 1 s, raw reconnects at once.
 - 5: Node: \`fork()\` → the gateway accepts the socket (includes Node's own start-up). workerd: Miniflare 4 running a minimal Durable Object (\`bench/workerd/*-do.mjs\`, bundled from \`dist/index.mjs\` with the workerd condition); the official SDK cannot run there.
 - 6: \`esbuild --bundle --minify --platform=neutral --conditions=workerd,worker\`, gzip -9. Official SDK, same recipe: ${sizes.officialNeutral}.
+- 7: the flood of 1 alone (warm-up, then ${FLOOD.toLocaleString('en-US')} frames, at most ${WINDOW.toLocaleString('en-US')} unacked), ${RUNS} run${RUNS === 1 ? "" : "s"} each, alternating, in other runtimes: Node 22 (the \`node\` package's binary through \`npx -y node@22\`, or BENCH_NODE22), forked like the Node clients; Bun and Deno from node_modules, spawned (\`deno run --cached-only --allow-net=127.0.0.1 --allow-env\`) and spoken to in JSON lines over stdin/stdout (\`bench/spawn.mjs\`). CPU is \`process.cpuUsage()\` and peak RSS \`process.resourceUsage().maxRSS\` in each runtime (Bun and Deno implement both). \`ours-async:global\` passes \`globalPlatform('node')\` (BENCH_SOCKET, read by the bench client only). A runtime that is not installed gives n/a.
 
 Caveats:
 - 2 cores: the gateway and the client share them, so throughput and latency include the gateway's work; the CPU figure is the client's own CPU time and is the stable one.

@@ -1,11 +1,12 @@
 // Our client as most bots are written: the core with an `async` handler, as a user installs
-// it: the package root (→ the Node adapter), production defaults except openApiHost, and a
-// silent logger.
+// it: the package root (→ the Node adapter; in Bun and Deno, theirs), production defaults
+// except openApiHost, and a silent logger. BENCH_SOCKET picks another socket (harness.mjs).
 import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
-import { serve, work } from './harness.mjs';
+import { benchPlatform, serve, work } from './harness.mjs';
 
+const platform = await benchPlatform(); // the adapter's own unless BENCH_SOCKET says otherwise
 await serve(async ({ openApiHost, clientId, clientSecret }) => {
-  const client = new DingTalkStreamClient({ clientId, clientSecret, openApiHost, logLevel: 'silent' });
+  const client = new DingTalkStreamClient({ clientId, clientSecret, openApiHost, logLevel: 'silent', platform });
   client.registerCallbackHandler(TOPIC_ROBOT, async (msg) => {
     work.chars += msg.data.text.content.length;
     return null;

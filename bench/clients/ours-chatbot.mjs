@@ -3,10 +3,11 @@
 // helper built) for every message. Production defaults except openApiHost, silent logger.
 import { DingTalkStreamClient } from 'dingtalk-stream-universal';
 import { registerChatbotHandler } from 'dingtalk-stream-universal/chatbot';
-import { serve, work } from './harness.mjs';
+import { benchPlatform, serve, work } from './harness.mjs';
 
+const platform = await benchPlatform(); // the adapter's own unless BENCH_SOCKET says otherwise
 await serve(async ({ openApiHost, clientId, clientSecret }) => {
-  const client = new DingTalkStreamClient({ clientId, clientSecret, openApiHost, logLevel: 'silent' });
+  const client = new DingTalkStreamClient({ clientId, clientSecret, openApiHost, logLevel: 'silent', platform });
   registerChatbotHandler(client, async (message) => {
     work.chars += message.text.length;
   });

@@ -2,10 +2,11 @@
 // as a user installs it: the package root (→ the Node adapter), production defaults except
 // openApiHost, and a silent logger.
 import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
-import { serve, work } from './harness.mjs';
+import { benchPlatform, serve, work } from './harness.mjs';
 
+const platform = await benchPlatform(); // the adapter's own unless BENCH_SOCKET says otherwise
 await serve(async ({ openApiHost, clientId, clientSecret }) => {
-  const client = new DingTalkStreamClient({ clientId, clientSecret, openApiHost, logLevel: 'silent' });
+  const client = new DingTalkStreamClient({ clientId, clientSecret, openApiHost, logLevel: 'silent', platform });
   client.registerCallbackHandler(TOPIC_ROBOT, (msg) => {
     work.chars += msg.data.text.content.length;
     return null;
