@@ -6,8 +6,10 @@
 // is the control and pays one write per ack); and on the adapter's socket alone against a
 // real `ws` server, that the uncork always comes, close frames and pings still go out behind
 // the batched frames, and a socket destroyed mid-turn breaks nothing.
+import { execFile } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { promisify } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_CARD, TOPIC_ROBOT, nodePlatform, type Platform } from '../adapters/node.js';
@@ -194,4 +196,20 @@ describe("the adapter's socket against a real ws server on 127.0.0.1", () => {
     ws.close();
     await new Promise((r) => ws.once('close', r));
   });
+});
+
+describe('Node 22 picks ws when it is installed (faster than its global WebSocket: bench/flood.mjs)', () => {
+  it('the adapter on Node 22 gives ws, which can ping; the global WebSocket stays the fallback', async () => {
+    let node22: string;
+    try {
+      node22 = (await promisify(execFile)('npx', ['-y', 'node@22', '-p', 'process.execPath'], { timeout: 120_000 })).stdout.trim();
+    } catch {
+      return; // no Node 22 here (offline without the npx cache): test/quick-start.test.ts says so too
+    }
+    const { stdout } = await promisify(execFile)(node22, ['--input-type=module', '-e', `
+      import { DingTalkStreamClient } from 'dingtalk-stream-universal';
+      const c = new DingTalkStreamClient({ clientId: 'a', clientSecret: 'b' });
+      console.log(JSON.stringify({ node: process.versions.node.split('.')[0], global: typeof WebSocket, ping: typeof c.platform.ping, ws: c.platform.WebSocket !== WebSocket }));`], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ node: '22', global: 'function', ping: 'function', ws: true });
+  }, 150_000);
 });
