@@ -6,7 +6,7 @@ import { client, delay, gateway } from './helpers/setup.js';
 // quiet connection is asked, not replaced. Node 20 runs these tests, so the Node adapter's
 // socket is `ws`, which can ping.
 
-describe('liveness where the socket can ping (ws on Node 20)', () => {
+describe('liveness where the socket can ping (ws on Node)', () => {
   it('pings a quiet connection every idleTimeoutMs and keeps it while the pongs come back', async () => {
     const gw = await gateway();
     const idleTimeoutMs = 100;
@@ -68,7 +68,7 @@ describe('liveness where the socket can ping (ws on Node 20)', () => {
   });
 });
 
-describe('liveness where the socket cannot ping (WHATWG: Deno, workerd, Node 22+)', () => {
+describe('liveness where the socket cannot ping (WHATWG: Deno, workerd, Node 22+ without ws)', () => {
   it('keeps the idle watchdog: a quiet connection is replaced make-before-break after idleTimeoutMs', async () => {
     const gw = await gateway();
     const { ping, ...whatwgOnly } = nodePlatform(); // the same sockets, without the capability
