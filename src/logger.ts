@@ -37,24 +37,25 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, s
  * ```
  */
 export class Redactor {
+  // arrays of their exact length, copied on change: a client holds one or two of each, and an
+  // empty Set costs ~150 bytes (this is per client, and a process may host thousands)
   /** Credentials (clientSecret, proxy password): kept for the client's life. */
-  readonly #permanent = new Set<string>();
-  /** Tickets and tokens: the newest 64, since they expire and are replaced. */
-  readonly #recent = new Set<string>();
+  #permanent: string[] = [];
+  /** Tickets and tokens: the newest 64 (newest first), since they expire and are replaced. */
+  #recent: string[] = [];
   /**
    * Registers a value that must never be printed. Short values are ignored (they would mangle
-   * text). `permanent` for credentials, which must never be evicted; tickets and tokens are
-   * kept in a bounded set (each lives minutes to hours and is replaced by the next).
+   * text). `permanent` for credentials, which must never be evicted (each is added once); tickets
+   * and tokens are kept in a bounded list (each lives minutes to hours and is replaced by the next).
    */
   add(secret: string | undefined, permanent = false): void {
     if (!secret || secret.length < 6) return;
-    if (permanent) return void this.#permanent.add(secret);
-    this.#recent.add(secret);
-    for (const old of this.#recent) if (this.#recent.size > 64) this.#recent.delete(old);
+    if (permanent) this.#permanent = this.#permanent.concat(secret);
+    else if (!this.#recent.includes(secret)) this.#recent = [secret].concat(this.#recent.slice(0, 63));
   }
   scrub(text: string): string {
     let out = text.replace(/([?&](?:ticket|access_token|session)=)[^&\s"']+/gi, '$1***');
-    for (const set of [this.#permanent, this.#recent]) for (const s of set) if (out.includes(s)) out = out.split(s).join('***');
+    for (const s of this.#permanent.concat(this.#recent)) if (out.includes(s)) out = out.split(s).join('***');
     return out;
   }
 }
@@ -72,6 +73,9 @@ const describe = (arg: unknown): string => {
   }
 };
 
+/** Every level that is off: one function for all loggers. */
+const noop = () => {};
+
 /**
  * Wraps a user logger: drops calls below `level` before any formatting work, scrubs
  * every secret the {@link Redactor} knows from the text, and never throws. Arguments are flattened to
@@ -85,7 +89,6 @@ const describe = (arg: unknown): string => {
  */
 export function createLogger(target: Logger | undefined, level: LogLevel, redactor: Redactor): Logger {
   const min = rank[level];
-  const noop = () => {};
   const make = (name: keyof Logger) => {
     if (!target || rank[name] < min) return noop;
     return (message: string, ...args: unknown[]) => {
