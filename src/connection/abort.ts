@@ -1,4 +1,4 @@
-import { ClientStoppedError, GatewayError } from '../errors.js';
+import { ClientStoppedError } from '../errors.js';
 
 /**
  * Waits `ms`, or rejects with {@link ClientStoppedError} as soon as `signal` aborts. The
@@ -21,16 +21,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * A child signal that aborts when `parent` does or after `ms`, whichever comes first;
- * `done()` releases the timer and the listener. `timedOut()` tells the two apart.
+ * `done()` releases the timer and the listener. The child aborted while the parent did not
+ * means the time ran out.
  */
-export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void; timedOut: () => boolean } {
+export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  let expired = false;
-  const onAbort = () => controller.abort(parent.reason);
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort(new GatewayError('TIMEOUT', `timed out after ${ms} ms`));
-  }, ms);
+  const onAbort = () => controller.abort();
+  const timer = setTimeout(onAbort, ms);
   if (parent.aborted) onAbort();
   else parent.addEventListener('abort', onAbort, { once: true });
   return {
@@ -39,7 +36,6 @@ export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal
       clearTimeout(timer);
       parent.removeEventListener('abort', onAbort);
     },
-    timedOut: () => expired,
   };
 }
 

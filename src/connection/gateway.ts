@@ -47,9 +47,6 @@ export interface Endpoint {
 
 const OPEN_PATH = '/v1.0/gateway/connections/open';
 
-/** The start of an error body for the error message (DingTalk's are short JSON: `code`, `message`, `requestid`). */
-const describeBody = (text: string): string => text.slice(0, 200);
-
 /**
  * What really went wrong under a wrapper such as Node's `fetch failed`: the innermost
  * `cause`, e.g. `getaddrinfo ENOTFOUND api.dingtalk.com` or `connect ECONNREFUSED 127.0.0.1:1`
@@ -95,12 +92,14 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
     } catch (err) {
       if (err instanceof RedirectRefusedError) throw err;
       if (signal.aborted) throw new ClientStoppedError();
-      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Open call to ${host} timed out after ${timeoutMs} ms`);
+      // the deadline's signal aborted, the client's not: the time ran out
+      if (limit.signal.aborted) throw new GatewayError('TIMEOUT', `Open call to ${host} timed out after ${timeoutMs} ms`);
       throw new GatewayError('OPEN_FAILED', `Open call to ${host} failed: ${rootCause(err)}`, undefined, err);
     }
     // a server that echoes the request would put the clientSecret into the error, and from
     // there into start()'s rejection, status().lastError and the `error` event
-    const said = describeBody(text.split(req.clientSecret).join('***'));
+    // (the start of the body: DingTalk's are short JSON, `code`, `message`, `requestid`)
+    const said = text.split(req.clientSecret).join('***').slice(0, 200);
     // A 4xx is the app's own problem (credentials, Stream Mode off, a wrong host), which no retry
     // fixes: stop and say so, where the official SDKs retry it forever. But 408, 425 and 429,
     // and a 403 whose body says it was throttled (QpsLimit, Throttling: DingTalk's rate-limit

@@ -178,7 +178,8 @@ export class Supervisor {
     } catch (err) {
       conn.close(1000, 'handshake failed');
       if (signal.aborted) throw new ClientStoppedError();
-      if (limit.timedOut()) throw new GatewayError('TIMEOUT', `Handshake with ${new URL(url).host} timed out after ${this.#settings.handshakeTimeoutMs} ms`);
+      // the deadline's signal aborted, the run's not: the time ran out
+      if (limit.signal.aborted) throw new GatewayError('TIMEOUT', `Handshake with ${new URL(url).host} timed out after ${this.#settings.handshakeTimeoutMs} ms`);
       throw new GatewayError('HANDSHAKE_FAILED', `Handshake with ${new URL(url).host} failed: ${(err as Error).message}`, undefined, err);
     } finally {
       limit.signal.removeEventListener('abort', giveUp);
