@@ -1,6 +1,6 @@
 import { defer, type Deferred } from './connection/abort.js';
 import { openConnection, type Subscription } from './connection/gateway.js';
-import { Supervisor, type SupervisorSettings } from './connection/supervisor.js';
+import { Supervisor, type SupervisorHooks, type SupervisorSettings } from './connection/supervisor.js';
 import type { StreamConnection } from './connection/connection.js';
 import { assertSecureUrl } from './connection/transport.js';
 import { ClientStoppedError, ConfigError, DingTalkStreamError } from './errors.js';
@@ -9,7 +9,7 @@ import { globalPlatform, type Platform } from './platform.js';
 import { DedupWindow } from './dispatch/dedup.js';
 import type { DedupStore } from './dispatch/store.js';
 import { Limiter } from './dispatch/limiter.js';
-import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters, type AckMode } from './dispatch/router.js';
+import { Router, type StreamMessage, type CallbackHandler, type EventHandler, type HandlerOptions, type RouterCounters, type RouterHooks, type AckMode } from './dispatch/router.js';
 import type { TopicPayloads } from './protocol/payloads.js';
 import { VERSION } from './version.js';
 
@@ -275,8 +275,8 @@ export class DingTalkStreamClient extends EventTarget {
   readonly redactor = new Redactor();
   readonly platform: Platform;
   protected readonly dedup: DedupWindow;
-  readonly #clientSecret: string;
-  readonly #iterators = new Set<() => void>();
+  /** How to end each running `messages()` loop (an array: a Set costs ~150 bytes per client even when empty). */
+  #iterators: Array<() => void> = [];
   readonly #router: Router;
   readonly #limiter: Limiter;
   readonly #supervisor: Supervisor;
@@ -284,11 +284,11 @@ export class DingTalkStreamClient extends EventTarget {
   #phase: 'idle' | 'running' | 'stopping' | 'stopped' | 'failed' = 'idle';
   #connectedAt: number | null = null;
   #lastError: DingTalkStreamError | null = null;
-  #controller: AbortController | undefined;
-  #running: Promise<void> | undefined;
-  /** Settles when the first connection of the current run opens (or the run fails/stops first). */
+  /** The supervisor's `stop()` of the current run, once it was stopped (or failed). */
+  #stopping: Promise<void> | undefined;
+  /** Settles when the first connection of the current run opens (or the run fails/stops first); dropped once settled. */
   #opened: Deferred | undefined;
-  /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. */
+  /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. Made by `startForever()` or by that end, whichever comes first. */
   #ended: Deferred | undefined;
 
   constructor(options: ClientOptions | Credential) {
@@ -300,7 +300,6 @@ export class DingTalkStreamClient extends EventTarget {
     }
     if (!opts.clientId || !opts.clientSecret) throw new ConfigError('clientId and clientSecret (AppKey/AppSecret) are required');
     this.clientId = opts.clientId;
-    this.#clientSecret = opts.clientSecret;
     this.credential = new Credential(opts.clientId, opts.clientSecret);
     const settings = { ...DEFAULTS } as Settings;
     for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
@@ -314,27 +313,23 @@ export class DingTalkStreamClient extends EventTarget {
     const ua = `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${opts.ua ? ` ${opts.ua}` : ''}`;
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
     this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue, this.settings.maxQueueSize);
-    this.#router = new Router(this.dedup, opts.dedupStore, this.#limiter, this.logger, {
-      onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
-      onError: (error) => this.#emit('error', error),
-    }, this.settings);
-    this.#supervisor = new Supervisor(this.platform, this.settings as SupervisorSettings, {
+    // one object holds the hooks of both the router and the supervisor (its errors come as
+    // states): a client holds a closure per hook, and a process may host thousands of clients
+    const hooks: RouterHooks & SupervisorHooks = {
       getEndpoint: (signal) =>
         openConnection(this.platform, {
           openApiHost: this.settings.openApiHost,
           clientId: this.clientId,
-          clientSecret: this.#clientSecret,
+          clientSecret: this.credential.clientSecret,
           subscriptions: this.subscriptions(),
           ua,
         }, this.settings.openTimeoutMs, signal),
-      onMessage: (conn, text) => this.#router.handle(conn, text),
-      onState: (event, detail) => this.#onSupervisorState(event, detail),
-      onFatal: (error) => this.#fail(error),
-      onError: (error) => {
-        this.#lastError = error;
-        this.#emit('error', error);
-      },
-    }, this.logger, this.redactor);
+      onState: (event: ClientEventName | 'fatal', detail: unknown) => this.#onSupervisorState(event, detail),
+      onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
+      onError: (error) => this.#emit('error', error),
+    };
+    this.#router = new Router(this.dedup, opts.dedupStore, this.#limiter, this.logger, hooks, this.settings);
+    this.#supervisor = new Supervisor(this.platform, this.settings as SupervisorSettings, hooks, this.#router, this.logger, this.redactor);
     opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
@@ -378,7 +373,7 @@ export class DingTalkStreamClient extends EventTarget {
       throw new ConfigError(`${name} already has a handler: pass { replace: true } to replace it`);
     }
     this.#router.register(topic, handler, options?.timeoutMs === undefined ? options : { ...options, timeoutMs: number('timeoutMs', options.timeoutMs) });
-    this.#resubscribe();
+    if (this.#phase === 'running') this.#supervisor.rotateAll('resubscribe'); // re-subscribe without a gap
     return this;
   }
 
@@ -409,7 +404,7 @@ export class DingTalkStreamClient extends EventTarget {
       closed = true;
       wake?.();
     };
-    this.#iterators.add(close);
+    this.#iterators.push(close);
     this.registerCallbackHandler<T>(topic, (message) =>
       new Promise((resolve, reject) => {
         if (closed) return reject(new Error('iterator closed'));
@@ -430,7 +425,7 @@ export class DingTalkStreamClient extends EventTarget {
       }
     } finally {
       closed = true;
-      this.#iterators.delete(close);
+      this.#iterators = this.#iterators.filter((c) => c !== close);
       this.#router.unregister(topic);
       for (const item of queue.splice(0)) item.settle(false);
     }
@@ -447,15 +442,14 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   start(): Promise<void> {
-    if (this.#controller && !this.#controller.signal.aborted) return this.#opened!.promise;
-    const controller = (this.#controller = new AbortController());
+    if (this.#phase === 'running') return this.#opened?.promise ?? Promise.resolve();
     this.#router.open();
     this.#lastError = null;
     this.#phase = 'running';
     this.#connectedAt = null;
+    this.#ended = undefined;
     const opened = (this.#opened = defer());
-    this.#ended = defer();
-    this.#running = this.#supervisor.run(controller.signal, opened.resolve);
+    this.#supervisor.start();
     return opened.promise;
   }
 
@@ -470,7 +464,7 @@ export class DingTalkStreamClient extends EventTarget {
    */
   async startForever(): Promise<void> {
     await this.start();
-    await this.#ended?.promise;
+    await (this.#ended ??= defer()).promise;
   }
 
   /**
@@ -483,18 +477,18 @@ export class DingTalkStreamClient extends EventTarget {
    * ```
    */
   async stop(): Promise<void> {
-    if (!this.#controller) return;
-    if (!this.#controller.signal.aborted) {
-      if (this.#phase !== 'failed') this.#phase = 'stopping';
+    if (this.#phase === 'idle') return;
+    if (this.#phase === 'running') {
+      this.#phase = 'stopping';
       this.#router.close(); // final for queued work too: nothing runs after stop() resolves
-      this.#controller.abort();
+      this.#stopping = this.#supervisor.stop();
       this.#opened?.reject(new ClientStoppedError());
     }
-    await this.#running;
+    await this.#stopping;
     for (const close of [...this.#iterators]) close();
     if (this.#phase !== 'failed') {
       this.#phase = 'stopped';
-      this.#ended?.resolve();
+      (this.#ended ??= defer()).resolve();
     }
   }
 
@@ -540,14 +534,14 @@ export class DingTalkStreamClient extends EventTarget {
     return subs;
   }
 
-  #resubscribe(): void {
-    if (this.#phase === 'running') this.#supervisor.rotateAll('resubscribe');
-  }
-
-  #onSupervisorState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void {
+  #onSupervisorState(event: ClientEventName | 'fatal', detail: unknown): void {
+    if (event === 'fatal') return this.#fail(detail as DingTalkStreamError);
+    if (event === 'error') this.#lastError = detail as DingTalkStreamError;
     if (event === 'open') {
       this.#connectedAt = Date.now();
-      this.logger.info(`connected (connection #${String(detail.connectionId)})`);
+      this.#opened?.resolve();
+      this.#opened = undefined;
+      this.logger.info(`connected (connection #${(detail as { connectionId: number }).connectionId})`);
     }
     this.#emit(event, detail);
   }
@@ -559,8 +553,8 @@ export class DingTalkStreamClient extends EventTarget {
     this.logger.error(error.message);
     this.#emit('error', error);
     this.#opened?.reject(error);
-    this.#ended?.reject(error);
-    this.#controller?.abort();
+    (this.#ended ??= defer()).reject(error);
+    this.#stopping = this.#supervisor.stop();
     for (const close of [...this.#iterators]) close();
   }
 

@@ -1,24 +1,3 @@
-import { ClientStoppedError } from '../errors.js';
-
-/**
- * Waits `ms`, or rejects with {@link ClientStoppedError} as soon as `signal` aborts. The
- * timer is always cleared, so a stopped client leaves nothing on the event loop.
- */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ClientStoppedError());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ClientStoppedError());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * A child signal that aborts when `parent` does or after `ms`, whichever comes first;
  * `done()` releases the timer and the listener. The child aborted while the parent did not

@@ -1,5 +1,4 @@
 import type { Logger } from '../logger.js';
-import { defer } from './abort.js';
 import type { Platform, SocketLike } from '../platform.js';
 
 /**
@@ -14,21 +13,24 @@ export type ConnectionState = 'connecting' | 'open' | 'draining' | 'closed';
 /** Why a connection should be replaced while it still works (make-before-break). */
 export type RetireReason = 'disconnect' | 'idle' | 'pong-timeout' | 'ttl' | 'clock-jump' | 'resubscribe';
 
-/** Knobs and callbacks of one connection, all supplied by the supervisor. */
-export interface ConnectionOptions {
-  platform: Platform;
-  url: string;
-  id: number;
-  logger: Logger;
+/**
+ * What a connection needs from its supervisor: one object (the supervisor itself) shared by
+ * all of its connections, so a connection holds no options or callbacks of its own.
+ */
+export interface ConnectionHost {
+  readonly platform: Platform;
+  readonly logger: Logger;
   /**
    * `idleTimeoutMs`: no frame for this long while open → ask to be retired (zombie suspicion),
    * or, where the platform can ping, ping and ask only if no pong follows;
    * `clockJumpMs`: a wall clock that moved this much more than the monotonic one → liveness
    * check; `connectionTtlMs`: proactive rotation after this long open (0 = never).
    */
-  settings: { idleTimeoutMs: number; clockJumpMs: number; connectionTtlMs: number };
+  readonly settings: { idleTimeoutMs: number; clockJumpMs: number; connectionTtlMs: number };
   onMessage(conn: StreamConnection, text: unknown): void;
-  onRetire(conn: StreamConnection, reason: RetireReason): void;
+  /** Asks for `conn` to be replaced (make-before-break). */
+  retire(conn: StreamConnection, reason: RetireReason): void;
+  /** `conn` is gone: its socket is closed and every timer of it cleared. */
   onClosed(conn: StreamConnection, code: number, reason: string): void;
 }
 
@@ -44,42 +46,50 @@ const PONG_WAIT_MS = 5_000;
 export class StreamConnection {
   state: ConnectionState = 'connecting';
   readonly id: number;
-  /** Resolves when the socket opens; rejects if it closes or errors first. */
-  readonly opened: Promise<void>;
-  /** Resolves once the socket is closed and every timer of this connection is cleared. */
-  readonly closed: Promise<void>;
-  /** Resolves when the connection starts draining: its replacement should open now. */
-  readonly retired: Promise<void>;
   openedAt = 0;
   /** Why it was retired (make-before-break), once it was. */
   retiredFor: RetireReason | undefined;
+  // the supervisor's bookkeeping
+  /** The supervisor's run that opened it (compared by identity). */
+  run: object | undefined;
+  /** The supervisor's slot while this connection is the one it keeps open; `undefined` before and after. */
+  slot: number | undefined;
+  /** The slot's retry count when this connection opened. */
+  attempt = 0;
   readonly #socket: SocketLike;
   #lastFrameAt = performance.now();
   /** When the last ping went out; it is unanswered while no frame or pong came after it. */
   #pingAt = 0;
-  #lastWall = Date.now();
-  #lastMono = performance.now();
+  /** The wall clock minus the monotonic one at the last watchdog tick: if it moves, the wall clock jumped (sleep/wake). */
+  #clockOffset = Date.now() - performance.now();
   #watchdog: ReturnType<typeof setTimeout> | undefined;
-  #ttlTimer: ReturnType<typeof setTimeout> | undefined;
-  #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  #killTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #open = defer();
-  readonly #closed = defer();
-  readonly #retired = defer();
+  /** The timer of the state: the time-to-live while open, the drain timeout while draining, the kill timeout once closed. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles the handshake (an error: it failed), while one is awaited. */
+  #handshake: ((error?: Error) => void) | undefined;
   #closeInfo: { code: number; reason: string } | undefined;
 
-  readonly #options: ConnectionOptions;
-  constructor(options: ConnectionOptions) {
-    this.#options = options;
-    this.id = options.id;
-    this.opened = this.#open.promise;
-    this.closed = this.#closed.promise;
-    this.retired = this.#retired.promise;
-    this.#socket = new options.platform.WebSocket(options.url);
-    this.#socket.addEventListener('open', this.#onOpen);
-    this.#socket.addEventListener('message', this.#onMessage);
-    this.#socket.addEventListener('close', this.#onClose);
-    this.#socket.addEventListener('error', this.#onError);
+  readonly #host: ConnectionHost;
+  constructor(host: ConnectionHost, url: string, id: number) {
+    this.#host = host;
+    this.id = id;
+    this.#socket = new host.platform.WebSocket(url);
+    for (const type of ['open', 'message', 'close', 'error'] as const) this.#socket.addEventListener(type, this.#onEvent);
+  }
+
+  /**
+   * Resolves when the socket opens; rejects with the reason if it closes first. Called once,
+   * right after construction: the socket reports nothing before then.
+   */
+  handshake(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // settled once, then let go (the promise's functions would stay for the connection's life)
+      this.#handshake = (error) => {
+        this.#handshake = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+    });
   }
 
   /** Sends a text frame if the socket is open; `false` otherwise (the gateway will redeliver). */
@@ -93,27 +103,24 @@ export class StreamConnection {
     }
   }
 
-  /** Keeps serving acks for up to `ms`, then closes (make-before-break). */
+  /** Keeps serving acks for up to `ms`, then closes (make-before-break). Only an open connection drains. */
   drain(ms: number): void {
-    if (this.state !== 'open' && this.state !== 'connecting') return;
+    if (this.state !== 'open') return;
     this.state = 'draining';
-    this.#retired.resolve();
-    this.#clearLiveness();
-    this.#drainTimer = setTimeout(() => this.close(1000, 'drained'), ms);
+    this.#clearTimers();
+    this.#timer = setTimeout(() => this.close(1000, 'drained'), ms);
   }
 
   /**
    * The one teardown: clears every timer, closes the socket (forcibly after a grace period
-   * if the peer does not answer the close handshake) and settles `opened`/`closed`.
+   * if the peer does not answer the close handshake) and tells the host once the socket is gone.
    */
   close(code = 1000, reason = 'client close'): void {
     if (this.state === 'closed') return;
-    const wasConnecting = this.state === 'connecting';
     this.state = 'closed';
-    this.#clearLiveness();
-    clearTimeout(this.#drainTimer);
+    this.#clearTimers();
     this.#closeInfo = { code, reason };
-    if (wasConnecting) this.#open.reject(new Error(reason));
+    this.#handshake?.(new Error(reason)); // closed before it opened: the handshake failed
     try {
       // WHATWG sockets accept only 1000 or 3000–4999 from a client; the real code is reported.
       this.#socket.close(1000, reason); // a reason too long for a close frame throws: caught
@@ -121,11 +128,11 @@ export class StreamConnection {
       /* already closing or closed */
     }
     // A peer that never answers the close handshake must not keep the process alive.
-    this.#killTimer = setTimeout(() => this.#finish(), 2000);
+    this.#timer = setTimeout(() => this.#finish(), 2000);
   }
 
   #finish(): void {
-    clearTimeout(this.#killTimer);
+    clearTimeout(this.#timer);
     if (!this.#closeInfo) return;
     try {
       // `ws` and Bun can drop the TCP connection at once; a WHATWG socket has no such method
@@ -135,48 +142,54 @@ export class StreamConnection {
     }
     const { code, reason } = this.#closeInfo;
     this.#closeInfo = undefined;
-    this.#closed.resolve();
-    this.#options.onClosed(this, code, reason);
+    this.#host.onClosed(this, code, reason);
   }
 
-  readonly #onOpen = () => {
+  /**
+   * The one listener of the socket's four events, told apart by their `type` (WHATWG events
+   * carry it, and so do those of `ws`): a closure per event would cost ~60 bytes more per connection.
+   */
+  readonly #onEvent = (event: { type: string; data?: unknown; code?: number; reason?: string; message?: string }) => {
+    if (event.type === 'message') this.#onMessage(event.data);
+    else if (event.type === 'open') this.#onOpen();
+    else if (event.type === 'close') this.#onClose(event);
+    else this.#onError(event);
+  };
+
+  #onOpen(): void {
     if (this.state !== 'connecting') return;
     this.state = 'open';
     this.openedAt = performance.now();
     this.#lastFrameAt = this.openedAt;
-    this.#armWatchdog(this.#options.settings.idleTimeoutMs);
-    if (this.#options.settings.connectionTtlMs > 0) this.#ttlTimer = setTimeout(() => this.#retire('ttl'), this.#options.settings.connectionTtlMs);
-    this.#open.resolve();
-  };
+    const { idleTimeoutMs, connectionTtlMs } = this.#host.settings;
+    this.#armWatchdog(idleTimeoutMs);
+    if (connectionTtlMs > 0) this.#timer = setTimeout(() => this.#host.retire(this, 'ttl'), connectionTtlMs);
+    this.#handshake?.();
+  }
 
-  readonly #onMessage = (event: { data: unknown }) => {
+  #onMessage(data: unknown): void {
     if (this.state === 'closed') return;
     this.#lastFrameAt = performance.now();
-    this.#options.onMessage(this, event.data);
-  };
+    this.#host.onMessage(this, data);
+  }
 
   // A pong proves the socket and the gateway's read loop alive, like any frame.
   readonly #onPong = () => {
     this.#lastFrameAt = performance.now();
   };
 
-  readonly #onClose = (event: { code?: number; reason?: string }) => {
+  #onClose(event: { code?: number; reason?: string }): void {
     if (this.state !== 'closed') {
-      this.#options.logger.debug(`connection #${this.id} closed by peer (${event.code})`);
+      this.#host.logger.debug(`connection #${this.id} closed by peer (${event.code})`);
       this.close(event.code ?? 1006, event.reason || 'closed by peer');
     }
     this.#finish();
-  };
+  }
 
-  readonly #onError = (event: { message?: string }) => {
+  #onError(event: { message?: string }): void {
     // The close event follows with the details; before open, fail the handshake now, with
     // the socket's reason where it gives one (`ws`, undici: `Unexpected server response: 401`)
     if (this.state === 'connecting') this.close(1006, event.message || 'handshake failed');
-  };
-
-  #retire(reason: RetireReason): void {
-    if (this.state !== 'open') return;
-    this.#options.onRetire(this, reason);
   }
 
   /**
@@ -188,36 +201,38 @@ export class StreamConnection {
    * if neither a pong nor a frame comes back. A quiet bot then never reconnects for nothing.
    */
   #armWatchdog(ms: number): void {
-    const tick = Math.max(10, Math.min(ms, this.#options.settings.clockJumpMs / 2));
-    this.#watchdog = setTimeout(() => {
-      const mono = performance.now();
-      const wall = Date.now();
-      const skew = Math.abs(wall - this.#lastWall - (mono - this.#lastMono));
-      this.#lastWall = wall;
-      this.#lastMono = mono;
-      if (skew >= this.#options.settings.clockJumpMs) return this.#retire('clock-jump');
-      const { idleTimeoutMs } = this.#options.settings;
-      const { ping } = this.#options.platform;
-      let left = this.#lastFrameAt + idleTimeoutMs - mono;
-      if (left <= 0 && ping) {
-        if (this.#pingAt <= this.#lastFrameAt) {
-          this.#pingAt = mono;
-          try {
-            ping(this.#socket, this.#onPong);
-          } catch {
-            // a socket already closing (`ws` throws then): no pong comes, so it is replaced
-          }
-        }
-        left = this.#pingAt + Math.min(PONG_WAIT_MS, idleTimeoutMs) - mono;
-        if (left <= 0) return this.#retire('pong-timeout');
-      }
-      if (left <= 0) return this.#retire('idle');
-      this.#armWatchdog(left);
-    }, tick);
+    this.#watchdog = setTimeout(this.#onWatchdog, Math.max(10, Math.min(ms, this.#host.settings.clockJumpMs / 2)));
   }
 
-  #clearLiveness(): void {
+  // one callback for every tick of this connection's watchdog (none created per tick)
+  readonly #onWatchdog = () => {
+    const mono = performance.now();
+    const offset = Date.now() - mono;
+    const skew = Math.abs(offset - this.#clockOffset);
+    this.#clockOffset = offset;
+    const { settings, platform } = this.#host;
+    if (skew >= settings.clockJumpMs) return this.#host.retire(this, 'clock-jump');
+    const { idleTimeoutMs } = settings;
+    const { ping } = platform;
+    let left = this.#lastFrameAt + idleTimeoutMs - mono;
+    if (left <= 0 && ping) {
+      if (this.#pingAt <= this.#lastFrameAt) {
+        this.#pingAt = mono;
+        try {
+          ping(this.#socket, this.#onPong);
+        } catch {
+          // a socket already closing (`ws` throws then): no pong comes, so it is replaced
+        }
+      }
+      left = this.#pingAt + Math.min(PONG_WAIT_MS, idleTimeoutMs) - mono;
+      if (left <= 0) return this.#host.retire(this, 'pong-timeout');
+    }
+    if (left <= 0) return this.#host.retire(this, 'idle');
+    this.#armWatchdog(left);
+  };
+
+  #clearTimers(): void {
     clearTimeout(this.#watchdog);
-    clearTimeout(this.#ttlTimer);
+    clearTimeout(this.#timer);
   }
 }

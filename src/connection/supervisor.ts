@@ -1,8 +1,8 @@
 import { ClientStoppedError, DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError, RedirectRefusedError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import type { Platform } from '../platform.js';
-import { deadline, sleep } from './abort.js';
-import { StreamConnection, type RetireReason } from './connection.js';
+import { deadline } from './abort.js';
+import { StreamConnection, type ConnectionHost, type RetireReason } from './connection.js';
 import { socketUrl, type Endpoint } from './gateway.js';
 import { assertSecureUrl } from './transport.js';
 
@@ -26,40 +26,59 @@ export interface SupervisorSettings {
 /** What the supervisor reports to the client. */
 export interface SupervisorHooks {
   getEndpoint(signal: AbortSignal): Promise<Endpoint>;
-  onMessage(conn: StreamConnection, text: unknown): void;
+  /** A step of a connection's life, with the slot and connection it concerns. */
   onState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void;
-  onFatal(error: DingTalkStreamError): void;
-  onError(error: DingTalkStreamError): void;
+  /** A connect failed: `error`, retried with backoff, or `fatal`, which no retry fixes (the run is over). */
+  onState(event: 'error' | 'fatal', error: DingTalkStreamError): void;
 }
 
-/** Errors that retrying cannot fix. */
-function isFatal(err: unknown): err is DingTalkStreamError {
-  return err instanceof GatewayAuthError || err instanceof InsecureTransportError || err instanceof RedirectRefusedError;
+/** Where frames go: the client's router. */
+export interface FrameHandler {
+  handle(conn: StreamConnection, text: unknown): void;
+}
+
+/** One run, from `start()` to `stop()`: what stopping it must end, and what it waits for. */
+interface Run {
+  /** Connect loops running now (open call, handshake, backoff). */
+  loops: number;
+  /** Aborts the running loops' waits; there is none while no loop runs (an idle signal costs ~0.5 KB). */
+  controller: AbortController | undefined;
+  /** Set by `stop()`: called once no loop runs and every socket of the run is closed. */
+  stopped: (() => void) | undefined;
 }
 
 /**
- * Decides which connections should exist. One retry loop per connection slot, each bound
- * to the abort signal of one `run()`: every await in the loop is abortable, so after
- * `stop()` no stale loop can ever open a socket again (the generation guard). Replacements
- * are make-before-break: a retired connection keeps acking while its successor opens.
+ * Decides which connections should exist. Each connection slot runs a connect loop (open
+ * call, handshake, backoff) until a connection opens; when that connection is retired or
+ * dropped, the loop runs again for its successor. An open connection therefore waits on
+ * nothing: its socket's events drive what comes next. Every await of a loop is abortable
+ * (`stop()` aborts its run's signal) and a connection's end starts a loop only while its run
+ * is the current one, so after `stop()` no stale loop can ever open a socket again (the
+ * generation guard). Replacements are make-before-break: a retired connection keeps acking
+ * while its successor opens.
  */
-export class Supervisor {
-  readonly #live = new Set<StreamConnection>();
+export class Supervisor implements ConnectionHost {
+  /** Every socket not yet closed (an array of its exact length, replaced on change: smaller than a Set). */
+  #live: StreamConnection[] = [];
+  #run: Run | undefined;
   #nextId = 1;
   /** Reconnect attempts so far (failed opens and dropped connections). */
   reconnectAttempts = 0;
   #maxLive = 0;
 
-  readonly #platform: Platform;
-  readonly #settings: SupervisorSettings;
+  readonly platform: Platform;
+  readonly settings: SupervisorSettings;
+  readonly logger: Logger;
   readonly #hooks: SupervisorHooks;
-  readonly #logger: Logger;
+  readonly #router: FrameHandler;
   readonly #redactor: Redactor;
-  constructor(platform: Platform, settings: SupervisorSettings, hooks: SupervisorHooks, logger: Logger, redactor: Redactor) {
-    this.#platform = platform;
-    this.#settings = settings;
+  /** `router` handles every frame (an object, not a closure: no per-client function for it). */
+  constructor(platform: Platform, settings: SupervisorSettings, hooks: SupervisorHooks, router: FrameHandler, logger: Logger, redactor: Redactor) {
+    this.platform = platform;
+    this.settings = settings;
     this.#hooks = hooks;
-    this.#logger = logger;
+    this.#router = router;
+    this.logger = logger;
     this.#redactor = redactor;
   }
 
@@ -74,115 +93,154 @@ export class Supervisor {
     return { open, draining, peak: this.#maxLive };
   }
 
+  /** Starts a connect loop for every slot; each open is reported through the hooks. */
+  start(): void {
+    // every field set here: one added later would cost the object a property array
+    const run: Run = (this.#run = { loops: 0, controller: undefined, stopped: undefined });
+    for (let slot = 0; slot < Math.max(1, this.settings.connections); slot++) void this.#connect(run, slot, 0);
+  }
+
   /**
-   * Runs the slots until `signal` aborts; `opened` is called on every successful open (the
-   * client resolves `start()` on the first). On abort every socket is closed at once, which
-   * also ends each slot's wait; the returned promise settles when all are closed.
+   * Ends the current run: aborts its connect loops and closes its sockets at once. Resolves
+   * when every loop has returned and every socket of the run is closed.
    */
-  run(signal: AbortSignal, opened: () => void): Promise<void> {
-    const closeAll = () => Promise.all([...this.#live].map((c) => (c.close(1000, 'client stopped'), c.closed)));
-    signal.addEventListener('abort', closeAll, { once: true });
-    const slots = Array.from({ length: Math.max(1, this.#settings.connections) }, (_, slot) => this.#runSlot(slot, signal, opened));
-    return Promise.all(slots).then(closeAll).then(() => {});
+  stop(): Promise<void> {
+    const run = this.#run;
+    this.#run = undefined;
+    if (!run) return Promise.resolve();
+    run.controller?.abort();
+    for (const c of this.#live) if (c.run === run) c.close(1000, 'client stopped');
+    return new Promise((resolve) => {
+      run.stopped = resolve;
+      this.#settle(run);
+    });
   }
 
   /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */
   retire(conn: StreamConnection, reason: RetireReason): void {
     if (conn.state !== 'open') return;
-    this.#logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
+    this.logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
     // at most one older draining socket per slot besides the one retiring now: the oldest goes first
-    const draining = [...this.#live].filter((c) => c.state === 'draining');
-    for (const old of draining.slice(0, Math.max(0, draining.length - this.#settings.connections))) old.close(1000, 'too many draining');
+    const draining = this.#live.filter((c) => c.state === 'draining');
+    for (const old of draining.slice(0, Math.max(0, draining.length - this.settings.connections))) old.close(1000, 'too many draining');
     conn.retiredFor = reason;
-    conn.drain(this.#settings.drainTimeoutMs); // resolves conn.retired: its slot opens the successor
+    conn.drain(this.settings.drainTimeoutMs);
+    this.#ended(conn); // its successor opens now
   }
 
   /** Retires every open connection (e.g. to pick up new subscriptions). */
   rotateAll(reason: RetireReason): void {
-    for (const c of [...this.#live]) this.retire(c, reason);
+    for (const c of this.#live) this.retire(c, reason);
   }
 
-  #backoff(attempt: number): number {
-    // exponential with full jitter: uniform in [0, min(cap, base·2^attempt)]
-    const ceiling = Math.min(this.#settings.backoffCapMs, this.#settings.backoffBaseMs * 2 ** Math.min(attempt, 20));
-    return Math.round(Math.random() * ceiling);
+  /** {@link ConnectionHost.onMessage}: a frame, for the router. */
+  onMessage(conn: StreamConnection, text: unknown): void {
+    this.#router.handle(conn, text);
   }
 
-  async #runSlot(slot: number, signal: AbortSignal, opened: () => void): Promise<void> {
-    let attempt = 0;
-    while (!signal.aborted) {
-      let reason: string;
-      let error: DingTalkStreamError | undefined;
-      try {
-        this.#hooks.onState('connecting', { slot, attempt });
-        const conn = await this.#connectOnce(signal);
-        opened();
-        this.#hooks.onState('open', { slot, connectionId: conn.id });
-        // retired (make-before-break) or closed; stop() closes it, so this wait ends on abort too
-        const retired = await Promise.race([conn.retired.then(() => true), conn.closed.then(() => false)]);
-        // a rotation the client asked for (TTL, new subscriptions) is planned, not trouble
-        const stable = performance.now() - conn.openedAt >= this.#settings.stableAfterMs || conn.retiredFor === 'ttl' || conn.retiredFor === 'resubscribe';
-        if (stable) attempt = 0;
-        // make-before-break: the successor opens now, the old one drains. A connection retired
-        // soon after it opened counts toward backoff from the second time on: a gateway that
-        // sends `disconnect` to every new socket must not get hundreds of open calls a second.
-        if (retired && (stable || attempt === 0)) {
-          if (!stable) attempt = 1;
-          continue;
+  /** {@link ConnectionHost.onClosed}: if the socket was a slot's, the slot opens its successor. */
+  onClosed(conn: StreamConnection, code: number, reason: string): void {
+    this.#live = this.#live.filter((c) => c !== conn);
+    this.#hooks.onState('close', { connectionId: conn.id, code, reason });
+    this.#ended(conn);
+    this.#settle(conn.run as Run);
+  }
+
+  /** Resolves a stopped run's `stop()` once no loop of it runs and none of its sockets is left. */
+  #settle(run: Run): void {
+    if (run.stopped && !run.loops && !this.#live.some((c) => c.run === run)) run.stopped();
+  }
+
+  /**
+   * The slot's connection was retired (make-before-break) or dropped: the slot's loop runs
+   * again. After a planned rotation (TTL, new subscriptions) or a stable connection the
+   * successor opens at once, otherwise it counts toward backoff. A connection retired soon
+   * after it opened counts from the second time on: a gateway that sends `disconnect` to
+   * every new socket must not get hundreds of open calls a second.
+   */
+  #ended(conn: StreamConnection): void {
+    const { slot, retiredFor } = conn;
+    const run = this.#run;
+    if (slot === undefined || !run || conn.run !== run) return;
+    conn.slot = undefined; // the slot's next connection is on its way: this one's end is not news
+    const stable = performance.now() - conn.openedAt >= this.settings.stableAfterMs || retiredFor === 'ttl' || retiredFor === 'resubscribe';
+    const attempt = stable ? 0 : conn.attempt;
+    if (retiredFor && (stable || !attempt)) void this.#connect(run, slot, stable ? 0 : 1);
+    else void this.#connect(run, slot, attempt, `connection #${conn.id} ${retiredFor ? 'retired soon after it opened' : 'dropped'}`);
+  }
+
+  /**
+   * The connect loop of one slot: waits out the backoff when there is a `reason` to (the
+   * previous attempt failed, or the connection dropped), then opens a connection, until one
+   * opens or the run ends.
+   */
+  async #connect(run: Run, slot: number, attempt: number, reason?: string): Promise<void> {
+    let error: DingTalkStreamError | undefined;
+    run.loops++;
+    const { signal } = (run.controller ??= new AbortController());
+    try {
+      for (;;) {
+        if (reason) {
+          // exponential with full jitter: uniform in [0, min(cap, base·2^attempt)]
+          const delay = Math.round(Math.random() * Math.min(this.settings.backoffCapMs, this.settings.backoffBaseMs * 2 ** Math.min(attempt++, 20)));
+          this.reconnectAttempts++;
+          this.logger.warn(`${reason}; retry ${attempt} in ${delay} ms`);
+          this.#hooks.onState('reconnecting', { slot, attempt, delay, error });
+          // the backoff: a deadline that ends early only when the run is stopped (it is not yet:
+          // a stopped run starts no loop, and a loop returns as soon as it sees its run stopped)
+          const wait = deadline(signal, delay);
+          await new Promise((resolve) => wait.signal.addEventListener('abort', resolve));
+          wait.done();
+          if (signal.aborted) return;
         }
-        reason = `connection #${conn.id} ${retired ? 'retired soon after it opened' : 'dropped'}`;
-      } catch (err) {
-        if (signal.aborted || err instanceof ClientStoppedError) return;
-        if (isFatal(err)) return this.#hooks.onFatal(err);
-        error = err instanceof DingTalkStreamError ? err : new GatewayError('OPEN_FAILED', String(err));
-        this.#hooks.onError(error);
-        reason = `connect failed (${error.message})`;
+        try {
+          this.#hooks.onState('connecting', { slot, attempt });
+          const conn = await this.#connectOnce(run, signal);
+          this.#hooks.onState('open', { slot, connectionId: conn.id });
+          conn.slot = slot;
+          conn.attempt = attempt;
+          // retired or dropped already, while its open was being reported: the successor is due
+          if (conn.state !== 'open') this.#ended(conn);
+          return;
+        } catch (err) {
+          if (signal.aborted || err instanceof ClientStoppedError) return;
+          // what retrying cannot fix
+          if (err instanceof GatewayAuthError || err instanceof InsecureTransportError || err instanceof RedirectRefusedError) return this.#hooks.onState('fatal', err);
+          error = err instanceof DingTalkStreamError ? err : new GatewayError('OPEN_FAILED', String(err));
+          this.#hooks.onState('error', error);
+          reason = `connect failed (${error.message})`;
+        }
       }
-      if (signal.aborted) return;
-      const delay = this.#backoff(attempt++);
-      this.reconnectAttempts++;
-      this.#logger.warn(`${reason}; retry ${attempt} in ${delay} ms`);
-      this.#hooks.onState('reconnecting', { slot, attempt, delay, error });
-      if (!(await sleep(delay, signal).then(() => true, () => false))) return;
+    } finally {
+      if (!--run.loops) run.controller = undefined;
+      this.#settle(run);
     }
   }
 
   /** One attempt: fresh ticket, socket, handshake with a deadline. */
-  async #connectOnce(signal: AbortSignal): Promise<StreamConnection> {
+  async #connectOnce(run: Run, signal: AbortSignal): Promise<StreamConnection> {
     const endpoint = await this.#hooks.getEndpoint(signal);
     this.#redactor.add(endpoint.ticket);
     const url = socketUrl(endpoint);
-    assertSecureUrl(url);
+    const { host } = assertSecureUrl(url);
     if (signal.aborted) throw new ClientStoppedError();
-    const conn = new StreamConnection({
-      platform: this.#platform,
-      url,
-      id: this.#nextId++,
-      logger: this.#logger,
-      settings: this.#settings,
-      onMessage: this.#hooks.onMessage,
-      onRetire: (c, reason) => this.retire(c, reason),
-      onClosed: (c, code, reason) => {
-        this.#live.delete(c);
-        this.#hooks.onState('close', { connectionId: c.id, code, reason });
-      },
-    });
-    this.#live.add(conn);
-    this.#maxLive = Math.max(this.#maxLive, this.#live.size);
-    const limit = deadline(signal, this.#settings.handshakeTimeoutMs);
-    const giveUp = () => conn.close(1000, 'handshake aborted'); // rejects `opened`
-    limit.signal.addEventListener('abort', giveUp);
+    const conn = new StreamConnection(this, url, this.#nextId++);
+    conn.run = run;
+    this.#live = this.#live.concat(conn);
+    this.#maxLive = Math.max(this.#maxLive, this.#live.length);
+    const limit = deadline(signal, this.settings.handshakeTimeoutMs);
+    // fails the handshake (no need to remove it: after done() the deadline never fires)
+    limit.signal.addEventListener('abort', () => conn.close(1000, 'handshake aborted'));
     try {
-      await conn.opened;
+      await conn.handshake();
       return conn;
     } catch (err) {
       conn.close(1000, 'handshake failed');
       if (signal.aborted) throw new ClientStoppedError();
       // the deadline's signal aborted, the run's not: the time ran out
-      if (limit.signal.aborted) throw new GatewayError('TIMEOUT', `Handshake with ${new URL(url).host} timed out after ${this.#settings.handshakeTimeoutMs} ms`);
-      throw new GatewayError('HANDSHAKE_FAILED', `Handshake with ${new URL(url).host} failed: ${(err as Error).message}`, undefined, err);
+      if (limit.signal.aborted) throw new GatewayError('TIMEOUT', `Handshake with ${host} timed out after ${this.settings.handshakeTimeoutMs} ms`);
+      throw new GatewayError('HANDSHAKE_FAILED', `Handshake with ${host} failed: ${(err as Error).message}`, undefined, err);
     } finally {
-      limit.signal.removeEventListener('abort', giveUp);
       limit.done();
     }
   }
