@@ -124,7 +124,6 @@ declare global {
   }
 }
 
-/** Every option the core knows; an adapter takes its own (Node's `proxy`) out first. */
 /** The longest delay a timer takes (2^31 − 1 ms, ~24.8 days); a longer one fires at once. */
 const MAX_DELAY = 2_147_483_647;
 
@@ -139,7 +138,11 @@ function number(name: string, value: unknown): number {
   return name === 'connectionTtlMs' || name === 'staleAfterMs' ? 0 : MAX_DELAY;
 }
 
+/** Every option the core knows; an adapter takes its own (Node's `proxy`) out first. */
 const OPTIONS = [...Object.keys(DEFAULTS), 'clientId', 'clientSecret', 'logger', 'logLevel', 'signal', 'platform', 'ua', 'dedupStore'];
+
+/** What a client without a running `messages()` loop holds: one empty array for all of them, never changed. */
+const NO_ITERATORS: ReadonlyArray<() => void> = [];
 
 /** Edit distance: how far a mistyped option is from a real one (`clientID` → 1, `openApiHots` → 2). */
 function distance(a: string, b: string): number {
@@ -275,8 +278,11 @@ export class DingTalkStreamClient extends EventTarget {
   readonly redactor = new Redactor();
   readonly platform: Platform;
   protected readonly dedup: DedupWindow;
-  /** How to end each running `messages()` loop (an array: a Set costs ~150 bytes per client even when empty). */
-  #iterators: Array<() => void> = [];
+  /**
+   * How to end each running `messages()` loop: an array replaced on change, so clients with
+   * none share one empty array (a Set costs ~150 bytes per client even when empty).
+   */
+  #iterators: ReadonlyArray<() => void> = NO_ITERATORS;
   readonly #router: Router;
   readonly #limiter: Limiter;
   readonly #supervisor: Supervisor;
@@ -310,7 +316,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.redactor.add(opts.clientSecret, true);
     this.logger = createLogger(opts.logger === undefined ? console : (opts.logger ?? undefined), opts.logLevel ?? 'info', this.redactor);
     this.platform = opts.platform ?? globalPlatform();
-    const ua = `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${opts.ua ? ` ${opts.ua}` : ''}`;
+    const suffix = opts.ua; // the ua is built at each open call: a string kept per client costs ~60 bytes
     this.dedup = new DedupWindow(this.settings.dedupTtlMs, this.settings.dedupMaxEntries);
     this.#limiter = new Limiter(this.settings.maxConcurrency, this.settings.maxQueue, this.settings.maxQueueSize);
     // one object holds the hooks of both the router and the supervisor (its errors come as
@@ -322,7 +328,7 @@ export class DingTalkStreamClient extends EventTarget {
           clientId: this.clientId,
           clientSecret: this.credential.clientSecret,
           subscriptions: this.subscriptions(),
-          ua,
+          ua: `dingtalk-stream-universal/${VERSION}${this.platform.name ? ` (${this.platform.name})` : ''}${suffix ? ` ${suffix}` : ''}`,
         }, this.settings.openTimeoutMs, signal),
       onState: (event: ClientEventName | 'fatal', detail: unknown) => this.#onSupervisorState(event, detail),
       onDisconnect: (target) => this.#supervisor.retire(target as StreamConnection, 'disconnect'),
@@ -404,7 +410,7 @@ export class DingTalkStreamClient extends EventTarget {
       closed = true;
       wake?.();
     };
-    this.#iterators.push(close);
+    this.#iterators = this.#iterators.concat(close);
     this.registerCallbackHandler<T>(topic, (message) =>
       new Promise((resolve, reject) => {
         if (closed) return reject(new Error('iterator closed'));
@@ -485,7 +491,7 @@ export class DingTalkStreamClient extends EventTarget {
       this.#opened?.reject(new ClientStoppedError());
     }
     await this.#stopping;
-    for (const close of [...this.#iterators]) close();
+    for (const close of this.#iterators) close();
     if (this.#phase !== 'failed') {
       this.#phase = 'stopped';
       (this.#ended ??= defer()).resolve();
@@ -555,7 +561,7 @@ export class DingTalkStreamClient extends EventTarget {
     this.#opened?.reject(error);
     (this.#ended ??= defer()).reject(error);
     this.#stopping = this.#supervisor.stop();
-    for (const close of [...this.#iterators]) close();
+    for (const close of this.#iterators) close();
   }
 
   #emit(type: ClientEventName, detail: unknown): void {

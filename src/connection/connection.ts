@@ -115,7 +115,7 @@ export class StreamConnection {
    * The one teardown: clears every timer, closes the socket (forcibly after a grace period
    * if the peer does not answer the close handshake) and tells the host once the socket is gone.
    */
-  close(code = 1000, reason = 'client close'): void {
+  close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.#clearTimers();
@@ -210,10 +210,9 @@ export class StreamConnection {
     const offset = Date.now() - mono;
     const skew = Math.abs(offset - this.#clockOffset);
     this.#clockOffset = offset;
-    const { settings, platform } = this.#host;
-    if (skew >= settings.clockJumpMs) return this.#host.retire(this, 'clock-jump');
-    const { idleTimeoutMs } = settings;
-    const { ping } = platform;
+    const { clockJumpMs, idleTimeoutMs } = this.#host.settings;
+    if (skew >= clockJumpMs) return this.#host.retire(this, 'clock-jump');
+    const { ping } = this.#host.platform;
     let left = this.#lastFrameAt + idleTimeoutMs - mono;
     if (left <= 0 && ping) {
       if (this.#pingAt <= this.#lastFrameAt) {
