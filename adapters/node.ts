@@ -87,7 +87,6 @@ export function nodePlatform(options: { proxy?: string | false | undefined; open
     parseProxy(proxy); // a malformed proxy is a ConfigError before undici is looked for
     return proxiedPlatform(proxy, process.env, requireOptional<typeof Undici>('undici', 'A proxy'));
   }
-  const fetchGlobal: Platform['fetch'] = (input, init) => fetch(input, init);
   const g = globalThis as { WebSocket?: Platform['WebSocket'] };
   // `ws` wherever it is installed, Node 22+ too: with the batching below it costs less CPU per
   // message than Node 22's global (undici) WebSocket, and it can ping. Measured with
@@ -103,8 +102,14 @@ export function nodePlatform(options: { proxy?: string | false | undefined; open
     if (g.WebSocket && err instanceof ConfigError) return { WebSocket: g.WebSocket, fetch: fetchGlobal, name: 'node' };
     throw err;
   }
-  return { WebSocket: batchingWs(WebSocket), fetch: fetchGlobal, name: 'node', ping: pingWs };
+  // one platform for every client: a class per client would cost ~4 KB of hidden classes each
+  // (bench/many-bots.mjs: 11.3 → 7.3 KiB of heap per idle connection)
+  if (shared?.ws !== WebSocket) shared = { ws: WebSocket, platform: { WebSocket: batchingWs(WebSocket), fetch: fetchGlobal, name: 'node', ping: pingWs } };
+  return shared.platform;
 }
+
+const fetchGlobal: Platform['fetch'] = (input, init) => fetch(input, init);
+let shared: { ws: typeof WebSocketImpl; platform: Platform } | undefined;
 
 const OPEN = 1;
 const uncork = (tcp: Socket) => tcp.uncork();

@@ -38,7 +38,7 @@ async function setup() {
       socket = this;
       queueMicrotask(() => {
         this.readyState = 1;
-        for (const l of this.listeners.open) l({});
+        for (const l of this.listeners.open) l({ type: 'open' });
       });
     }
     addEventListener(t, l) {
@@ -64,7 +64,7 @@ async function setup() {
   }
   await client.start();
   return (text) => {
-    for (const l of socket.listeners.message) l({ data: text });
+    for (const l of socket.listeners.message) l({ type: 'message', data: text });
   };
 }
 

@@ -25,7 +25,7 @@ async function setup() {
         socket = this;
         queueMicrotask(() => {
           this.readyState = 1;
-          for (const l of this.listeners.open) l({});
+          for (const l of this.listeners.open) l({ type: 'open' });
         });
       }
       addEventListener(t, l) {
@@ -61,7 +61,7 @@ async function setup() {
     await client.start();
     // what `ws` does for a WHATWG listener: text frames become strings
     const dispatch = (buf) => {
-      const event = { data: buf.toString() };
+      const event = { type: 'message', data: buf.toString() };
       for (const l of socket.listeners.message) l(event);
     };
     return { dispatch, stop: () => client.stop() };

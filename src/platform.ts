@@ -1,6 +1,7 @@
 /**
  * The minimal WebSocket the core needs: the WHATWG shape, which the global `WebSocket` of
- * Deno, Bun, workerd and Node 22+ has, and so does `ws` on Node 20.
+ * Deno, Bun, workerd and Node 22+ has, and so does `ws`. As in WHATWG, every event a listener
+ * gets carries its `type` (the client listens with one function and tells events apart by it).
  */
 export interface SocketLike {
   readonly readyState: number;
