@@ -255,6 +255,22 @@ for (let run = 1; run <= 3; run++) {
   }
 }
 log(`hot path: ${CLIENTS.map((k) => `${k} ${median(hot[k]).toFixed(2)} µs`).join(', ')}`);
+// 8. JS bytes allocated per message on the hot path (bench/alloc.mjs: sampled, steady from run to run)
+const alloc = {};
+for (const kind of CLIENTS) {
+  const child = fork(fileURLToPath(new URL('./alloc.mjs', import.meta.url)), [kind, '10000'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.add(child);
+  const timer = setTimeout(() => child.kill(), 120_000);
+  const msg = await new Promise((resolve) => {
+    child.once('message', resolve);
+    child.once('exit', () => resolve({}));
+  });
+  clearTimeout(timer);
+  child.kill();
+  children.delete(child);
+  alloc[kind] = msg.bytesPerMessage;
+}
+log(`allocated per message: ${CLIENTS.map((k) => `${k} ${Math.round(alloc[k])} B`).join(', ')}`);
 const scripts = { ours: await buildDurableObject('ours'), raw: await buildDurableObject('raw') }; // ours: the core (bench/workerd/ours-do.mjs)
 for (let run = 1; run <= 3; run++) {
   for (const kind of ['ours', 'raw']) {
@@ -324,6 +340,8 @@ const otherRows = (title, key, format) => {
 };
 otherRows('7. other runtimes, flood only: CPU per acked message', 'cpuPerMsg', fmt.us);
 otherRows('   peak RSS, one client (maxRSS incl. the flood)', 'peakRss', fmt.mib);
+// 8: appended too
+perOurs('8. JS allocated per message, hot path (bench/alloc.mjs)', null, (x) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString('en-US')} B` : 'n/a'), '', (k) => alloc[k]);
 
 const header = ['Figure (median)', 'ours', 'official 2.1.5', 'raw floor', 'ours/official', 'ours/raw', 'target'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
@@ -384,6 +402,7 @@ How it is measured:
 - 5: Node: \`fork()\` → the gateway accepts the socket (includes Node's own start-up). workerd: Miniflare 4 running a minimal Durable Object (\`bench/workerd/*-do.mjs\`, bundled from \`dist/index.mjs\` with the workerd condition); the official SDK cannot run there.
 - 6: \`esbuild --bundle --minify --platform=neutral --conditions=workerd,worker\`, gzip -9. Official SDK, same recipe: ${sizes.officialNeutral}.
 - 7: the flood of 1 alone (warm-up, then ${FLOOD.toLocaleString('en-US')} frames, at most ${WINDOW.toLocaleString('en-US')} unacked), ${RUNS} run${RUNS === 1 ? "" : "s"} each, alternating, in other runtimes: Node 22 (the \`node\` package's binary through \`npx -y node@22\`, or BENCH_NODE22), forked like the Node clients; Bun and Deno from node_modules, spawned (\`deno run --cached-only --allow-net=127.0.0.1 --allow-env\`) and spoken to in JSON lines over stdin/stdout (\`bench/spawn.mjs\`). CPU is \`process.cpuUsage()\` and peak RSS \`process.resourceUsage().maxRSS\` in each runtime (Bun and Deno implement both). \`ours-async:global\` passes \`globalPlatform('node')\` (BENCH_SOCKET, read by the bench client only). A runtime that is not installed gives n/a.
+- 8: the frames of the hot-path row, fed the same way, with V8's sampling heap profiler on (every 256 B, objects already collected included): all bytes the client allocates per message, short-lived garbage too. Steady from run to run, unlike CPU time on a shared machine.
 
 Caveats:
 - 2 cores: the gateway and the client share them, so throughput and latency include the gateway's work; the CPU figure is the client's own CPU time and is the stable one.
