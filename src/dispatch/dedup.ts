@@ -66,6 +66,9 @@ export interface DedupEntry {
   waiters?: Array<(outcome: Outcome | undefined) => void>;
 }
 
+/** The maps of a window with no key yet (~380 bytes less per idle client); nothing is ever set in it. */
+const NONE = new Map<string, never>();
+
 /**
  * The in-memory dedup window, the default {@link DedupStore} (one process): keys in two
  * generations. Lookups see both, new keys go to the current one, and when it is `ttlMs` old or
@@ -81,8 +84,9 @@ export interface DedupEntry {
  * ```
  */
 export class DedupWindow implements DedupStore {
-  #current = new Map<string, Outcome | DedupEntry>();
-  #previous = new Map<string, Outcome | DedupEntry>();
+  // both start as the shared empty map (only ever read): an idle client holds no map of its own
+  #current: Map<string, Outcome | DedupEntry> = NONE;
+  #previous: Map<string, Outcome | DedupEntry> = NONE;
   #since = performance.now();
   constructor(
     private readonly ttlMs: number,
@@ -129,14 +133,9 @@ export class DedupWindow implements DedupStore {
     this.finish(key, result, result !== undefined);
   }
 
-  /** How many keys are remembered or in flight (both generations). */
-  get size(): number {
-    return this.#current.size + this.#previous.size;
-  }
-
   #set(key: string, value: Outcome | DedupEntry): void {
     const now = performance.now();
-    if (this.#current.size * 2 >= this.maxEntries || now - this.#since >= this.ttlMs) {
+    if (this.#current == NONE || this.#current.size * 2 >= this.maxEntries || now - this.#since >= this.ttlMs) {
       // in-flight entries are never dropped: they move on with the generation
       // (forEach: no [key, value] pair allocated for each of the thousands of keys dropped)
       this.#previous.forEach((e, k) => typeof e == 'object' && this.#current.set(k, e));
