@@ -2,6 +2,22 @@
 const BRAND = Symbol.for('dingtalk-stream-universal.error');
 
 /**
+ * Every `code` an error of this SDK carries: the core's (connecting, frames, handlers,
+ * configuration) and the chatbot layer's (OpenAPI, webhook, payloads, cards).
+ *
+ * @example
+ * ```ts
+ * const retryable: ErrorCode[] = ['OPEN_FAILED', 'HANDSHAKE_FAILED', 'TIMEOUT', 'RATE_LIMITED'];
+ * ```
+ */
+export type ErrorCode =
+  | 'CONFIG' | 'AUTH_FAILED' | 'OPEN_FAILED' | 'HANDSHAKE_FAILED' | 'TIMEOUT' | 'INSECURE_TRANSPORT' | 'REDIRECT_REFUSED'
+  | 'MALFORMED_FRAME' | 'HANDLER_FAILED' | 'HANDLER_TIMEOUT' | 'STOPPED' | 'INTERNAL'
+  | 'OPENAPI_ERROR' | 'ACCESS_TOKEN_FAILED' | 'RATE_LIMITED' | 'QUOTA_EXCEEDED' | 'DELIVERY_FAILED'
+  | 'WEBHOOK_EXPIRED' | 'WEBHOOK_HOST_REJECTED' | 'WEBHOOK_RATE_LIMITED' | 'WEBHOOK_FAILED'
+  | 'INVALID_PAYLOAD' | 'INVALID_ARGUMENT' | 'AI_CARD_CLOSED';
+
+/**
  * Every error this SDK throws or reports is a {@link DingTalkStreamError} with a stable
  * `code`, so callers can branch on `err.code` instead of parsing messages. Messages say
  * what to do next and never contain a clientSecret, ticket or access token.
@@ -16,8 +32,8 @@ const BRAND = Symbol.for('dingtalk-stream-universal.error');
  */
 export class DingTalkStreamError extends Error {
   /** Stable, machine-readable reason. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -55,7 +71,7 @@ export class DingTalkStreamError extends Error {
  * @example
  * ```ts
  * new DingTalkStreamClient({ clientId, clientSecret, openApiHots: url });
- * // ConfigError (CONFIG): Unknown option openApiHots (did you mean openApiHost?)
+ * // ConfigError (CONFIG): Unknown option openApiHots for DingTalkStreamClient (did you mean openApiHost?)
  * ```
  */
 export class ConfigError extends DingTalkStreamError {

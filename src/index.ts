@@ -9,18 +9,16 @@
  * ```
  * @module
  */
-export { DingTalkStreamClient, Credential, DEFAULTS } from './client.js';
-export type { ClientOptions, ClientStatus, ClientState, ClientEventName, ClientEventMap, ClientEventListener, Settings, Tunables } from './client.js';
-export type { StreamMessage, CallbackHandler, EventHandler, EventResult, HandlerOptions, AckMode, RouterCounters } from './dispatch/router.js';
+export { DingTalkStreamClient, Credential } from './client.js';
+export type { ClientOptions, ClientSettings, ClientStatus, ClientState, ClientEventName, ClientEventMap, ClientEventListener } from './client.js';
+export type { StreamMessage, CallbackHandler, EventHandler, EventResult, HandlerOptions, AckMode } from './dispatch/message.js';
+export type { ClientCounters } from './dispatch/router.js';
 export type { EventStatus } from './protocol/acks.js';
 export { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE, TOPIC_CARD, TOPIC_CARD_DYNAMIC_DATA, TOPIC_GRAPH_API } from './protocol/topics.js';
 export type { TopicPayloads, RobotMessagePayload, CardCallbackPayload, GraphApiPayload } from './protocol/payloads.js';
-export { parseFrame } from './protocol/frames.js';
-export { DedupWindow } from './dispatch/dedup.js';
 export type { DedupStore, Claim } from './dispatch/store.js';
-export type { Outcome } from './protocol/acks.js';
-export type { Frame, FrameType, ParseResult } from './protocol/frames.js';
 export { DingTalkStreamError, ConfigError, GatewayAuthError, GatewayError, InsecureTransportError, RedirectRefusedError, FrameError, HandlerError, ClientStoppedError } from './errors.js';
+export type { ErrorCode } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';
 export type { Platform, SocketLike } from './platform.js';
 export { globalPlatform } from './platform.js';

@@ -24,13 +24,13 @@ function configError(fn: () => unknown): ConfigError {
 describe('unknown options', () => {
   it('a typo is a CONFIG error naming the key and the option it probably meant', () => {
     const options = { ...base, openApiHots: 'http://127.0.0.1:8788' } as ClientOptions;
-    expect(configError(() => new DingTalkStreamClient(options)).message).toBe('Unknown option openApiHots (did you mean openApiHost?)');
-    expect(configError(() => new DingTalkStreamClient({ ...base, clientID: 'x' } as ClientOptions)).message).toBe('Unknown option clientID (did you mean clientId?)');
-    expect(configError(() => new DingTalkStreamClient({ ...base, handlerTimeout: 5 } as ClientOptions)).message).toBe('Unknown option handlerTimeout (did you mean handlerTimeoutMs?)');
+    expect(configError(() => new DingTalkStreamClient(options)).message).toBe('Unknown option openApiHots for DingTalkStreamClient (did you mean openApiHost?)');
+    expect(configError(() => new DingTalkStreamClient({ ...base, clientID: 'x' } as ClientOptions)).message).toBe('Unknown option clientID for DingTalkStreamClient (did you mean clientId?)');
+    expect(configError(() => new DingTalkStreamClient({ ...base, handlerTimeout: 5 } as ClientOptions)).message).toBe('Unknown option handlerTimeout for DingTalkStreamClient (did you mean handlerTimeoutMs?)');
   });
 
   it('a key like no option is named without a guess', () => {
-    expect(configError(() => new DingTalkStreamClient({ ...base, webhook: 'x' } as ClientOptions)).message).toBe('Unknown option webhook');
+    expect(configError(() => new DingTalkStreamClient({ ...base, webhook: 'x' } as ClientOptions)).message).toBe('Unknown option webhook for DingTalkStreamClient');
   });
 
   it('every documented option is accepted, and Node\'s proxy only by the Node adapter', () => {
@@ -40,7 +40,7 @@ describe('unknown options', () => {
     };
     expect(() => new DingTalkStreamClient({ ...all, signal: new AbortController().signal, logger: null })).not.toThrow();
     const platform = { WebSocket: class {} as never, fetch };
-    expect(configError(() => new CoreClient({ ...base, platform, proxy: false } as ClientOptions)).message).toBe('Unknown option proxy');
+    expect(configError(() => new CoreClient({ ...base, platform, proxy: false } as ClientOptions)).message).toBe('Unknown option proxy for DingTalkStreamClient');
   });
 
   it('missing credentials are a CONFIG error too', () => {

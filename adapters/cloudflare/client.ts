@@ -1,5 +1,5 @@
 import { DingTalkStreamClient as CoreClient, type ClientOptions } from '../../src/client.js';
-import type { CallbackHandler, EventHandler, HandlerOptions } from '../../src/dispatch/router.js';
+import type { CallbackHandler, EventHandler, HandlerOptions, StreamMessage } from '../../src/dispatch/message.js';
 import type { TopicPayloads } from '../../src/protocol/payloads.js';
 import type { DedupStore } from '../../src/dispatch/store.js';
 import { globalPlatform } from '../../src/platform.js';

@@ -1,5 +1,5 @@
-import { DEFAULTS, type ClientOptions, type ClientStatus } from '../../src/client.js';
-import type { RouterCounters } from '../../src/dispatch/router.js';
+import type { ClientOptions, ClientStatus } from '../../src/client.js';
+import type { ClientCounters } from '../../src/dispatch/router.js';
 import { DingTalkStreamError } from '../../src/errors.js';
 import { buildingWith, DingTalkStreamClient, internals } from './client.js';
 import { serveControl } from './control.js';
@@ -10,7 +10,7 @@ import type { BotStatus, DingTalkStreamEnv, DurableObjectStateLike } from './typ
 const RUNNING = 'dingtalk:running';
 const COUNTERS = 'dingtalk:counters';
 const ACTIVE: ReadonlyArray<ClientStatus['state']> = ['connecting', 'open', 'reconnecting'];
-const ZERO: RouterCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0, stale: 0 };
+const ZERO: ClientCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0, stale: 0 };
 
 /**
  * A Durable Object that runs a DingTalk Stream bot. Extend it, register handlers in
@@ -49,7 +49,7 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
   /** What status reports while there is no client: `stopped` once `stop` ran. */
   private idleState: ClientStatus['state'] = 'idle';
   /** Counters of earlier instances and earlier clients of this one. */
-  private retired: RouterCounters = { ...ZERO };
+  private retired: ClientCounters = { ...ZERO };
   /** Dedup in this object's storage, shared by every client it builds; give it to a client you build yourself. */
   protected readonly dedupStore: DurableObjectDedupStore;
 
@@ -143,7 +143,8 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
     await this.boot();
     if (!this.running) return;
     await this.armWatchdog();
-    await this.dedupStore.prune(this.client?.settings.dedupTtlMs ?? DEFAULTS.dedupTtlMs, this.client?.settings.dedupMaxEntries ?? DEFAULTS.dedupMaxEntries);
+    // with no client (its createClient failed) there is nothing to prune by
+    if (this.client) await this.dedupStore.prune(this.client.settings.dedupTtlMs, this.client.settings.dedupMaxEntries);
     await this.ctx.storage.put({ [COUNTERS]: this.counters() });
     this.revive().catch(() => {}); // logged in revive; the next alarm retries
   }
@@ -217,7 +218,7 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
     this.booted ??= (async () => {
       const storage = this.ctx.storage;
       this.running = (await storage.get<boolean>(RUNNING)) === true;
-      this.retired = { ...ZERO, ...(await storage.get<RouterCounters>(COUNTERS)) };
+      this.retired = { ...ZERO, ...(await storage.get<ClientCounters>(COUNTERS)) };
       await this.dedupStore.load();
       if (this.running) {
         // woken by a request or the alarm after an eviction: reconnect now, and make sure the
@@ -289,10 +290,10 @@ export class DingTalkStreamDurableObject<Env extends DingTalkStreamEnv = DingTal
     return this.ctx.storage.setAlarm(Date.now() + (Number.isFinite(ms) && ms > 0 ? ms : 30_000));
   }
 
-  private counters(): RouterCounters {
+  private counters(): ClientCounters {
     const now = this.client?.status().counters ?? ZERO;
     const sum = { ...ZERO };
-    for (const key of Object.keys(sum) as Array<keyof RouterCounters>) sum[key] = (this.retired[key] ?? 0) + now[key];
+    for (const key of Object.keys(sum) as Array<keyof ClientCounters>) sum[key] = (this.retired[key] ?? 0) + now[key];
     return sum;
   }
 }

@@ -1,10 +1,11 @@
 import type { DingTalkStreamClient } from '../client.js';
-import type { HandlerOptions, StreamMessage } from '../dispatch/router.js';
+import { HANDLER_OPTIONS, type HandlerOptions, type StreamMessage } from '../dispatch/message.js';
+import { opt, readOptions } from '../options.js';
 import { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT } from '../protocol/topics.js';
 import { parseCardCallback, type CardCallback, type CardCallbackResponse } from './card-callback.js';
 import { graphResponse, parseGraphRequest, type GraphRequest, type GraphResponse } from './graph.js';
 import { ChatbotMessage } from './message.js';
-import { openApiOf } from './openapi.js';
+import { openApiOf, type DingTalkOpenApi } from './openapi.js';
 import { ChatbotReplier, isLoopback, type ReplierOptions } from './webhook.js';
 
 /**
@@ -71,6 +72,19 @@ export interface ChatbotContext {
   stream: StreamMessage;
 }
 
+/** registerChatbotHandler's options, one row each (documented on {@link ChatbotHandlerOptions}). */
+const CHATBOT_OPTIONS = {
+  ...HANDLER_OPTIONS,
+  topic: opt<string>('string'),
+  sequential: opt<'conversation'>(['conversation']),
+  onBusy: opt<NonNullable<ChatbotHandlerOptions['onBusy']>>('function'),
+  onError: opt<NonNullable<ChatbotHandlerOptions['onError']>>('function'),
+  allowedWebhookHosts: opt<string[]>('object'),
+  maxChars: opt<number>('any'),
+  api: opt<DingTalkOpenApi>('object'),
+};
+const { sequential: _s, onBusy: _b, onError: _e, ...MESSAGES_OPTIONS } = CHATBOT_OPTIONS;
+
 type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' | 'logger' | 'platform' | 'settings'>;
 
 /** Builds each message's context; what does not change per message (the loopback check parses a URL) is worked out once. */
@@ -109,25 +123,22 @@ function context(client: Client, stream: StreamMessage, options: ChatbotHandlerO
  * ```
  */
 export function registerChatbotHandler<C extends Client>(client: C, handler: ChatbotHandler, options: ChatbotHandlerOptions = {}): C {
-  const { sequential, onBusy, ...rest } = options;
-  const core: HandlerOptions = { ...rest };
-  const contextFor = contextOf(client, options);
-  if (sequential === 'conversation') core.sequential = (stream) => (stream.data as { conversationId?: unknown } | null)?.conversationId as string | undefined;
-  if (onBusy) {
-    core.onBusy = (stream) => {
-      const ctx = contextFor(stream);
-      return ctx && onBusy(ctx.message, ctx.reply);
-    };
-  }
-  client.registerCallbackHandler(options.topic ?? TOPIC_ROBOT, async (stream) => {
+  const { topic, sequential, onBusy, onError, allowedWebhookHosts, maxChars, api, ...core } = readOptions('registerChatbotHandler', CHATBOT_OPTIONS, options);
+  const contextFor = contextOf(client, { allowedWebhookHosts, maxChars, api });
+  const conversation = (stream: StreamMessage) => (stream.data as { conversationId?: unknown } | null)?.conversationId as string | undefined;
+  const busy = (stream: StreamMessage) => {
+    const ctx = contextFor(stream);
+    return ctx && onBusy!(ctx.message, ctx.reply);
+  };
+  client.registerCallbackHandler(topic ?? TOPIC_ROBOT, async (stream) => {
     const ctx = contextFor(stream);
     if (!ctx) return null;
     try {
       await handler(ctx.message, ctx.reply, stream);
     } catch (err) {
-      if (options.onError) {
+      if (onError) {
         try {
-          await options.onError(err, ctx.message, ctx.reply);
+          await onError(err, ctx.message, ctx.reply);
         } catch (inner) {
           client.logger.error(`onError failed for ${stream.messageId}`, inner);
         }
@@ -135,7 +146,7 @@ export function registerChatbotHandler<C extends Client>(client: C, handler: Cha
       throw err; // the router logs it with its stack and emits the `error` event
     }
     return null; // the gateway ignores a chatbot ack's response
-  }, core);
+  }, { ...core, sequential: sequential && conversation, onBusy: onBusy && busy });
   return client;
 }
 
@@ -154,8 +165,9 @@ export function registerChatbotHandler<C extends Client>(client: C, handler: Cha
  * ```
  */
 export function chatbotMessages(client: Client, options: Omit<ChatbotHandlerOptions, 'sequential' | 'onBusy' | 'onError'> = {}): AsyncIterableIterator<ChatbotContext> {
-  const inner = client.messages(options.topic ?? TOPIC_ROBOT, options);
-  const contextFor = contextOf(client, options);
+  const { topic, allowedWebhookHosts, maxChars, api, ...core } = readOptions('chatbotMessages', MESSAGES_OPTIONS, options);
+  const inner = client.messages(topic ?? TOPIC_ROBOT, core);
+  const contextFor = contextOf(client, { allowedWebhookHosts, maxChars, api });
   const iterator: AsyncIterableIterator<ChatbotContext> = {
     [Symbol.asyncIterator]: () => iterator,
     async next() {
@@ -186,7 +198,8 @@ export function chatbotMessages(client: Client, options: Omit<ChatbotHandlerOpti
  * ```
  */
 export function registerCardCallbackHandler<C extends Client>(client: C, handler: (callback: CardCallback, stream: StreamMessage) => CardCallbackResponse | void | null | Promise<CardCallbackResponse | void | null>, options: HandlerOptions & { topic?: string } = {}): C {
-  client.registerCallbackHandler(options.topic ?? TOPIC_CARD, async (stream) => {
+  const { topic, ...core } = readOptions('registerCardCallbackHandler', { ...HANDLER_OPTIONS, topic: opt<string>('string') }, options);
+  client.registerCallbackHandler(topic ?? TOPIC_CARD, async (stream) => {
     let callback: CardCallback;
     try {
       callback = parseCardCallback(stream.data);
@@ -195,7 +208,7 @@ export function registerCardCallbackHandler<C extends Client>(client: C, handler
       return null;
     }
     return (await handler(callback, stream)) ?? null;
-  }, options);
+  }, core);
   return client;
 }
 
@@ -211,6 +224,7 @@ export function registerCardCallbackHandler<C extends Client>(client: C, handler
  * ```
  */
 export function registerGraphApiHandler<C extends Client>(client: C, handler: (request: GraphRequest, stream: StreamMessage) => unknown, options: HandlerOptions = {}): C {
+  const core = readOptions('registerGraphApiHandler', HANDLER_OPTIONS, options);
   client.registerCallbackHandler(TOPIC_GRAPH_API, async (stream): Promise<GraphResponse> => {
     let request: GraphRequest;
     try {
@@ -226,7 +240,7 @@ export function registerGraphApiHandler<C extends Client>(client: C, handler: (r
       client.logger.error(`graph API handler failed for ${request.requestLine.method} ${request.path}`, err);
       return graphResponse({ status: 500, body: { error: 'handler failed' } });
     }
-  }, options);
+  }, core);
   return client;
 }
 

@@ -1,5 +1,8 @@
 import type { Logger } from '../logger.js';
 import type { Platform, SocketLike } from '../platform.js';
+import { decide } from '../dispatch/policy.js';
+import { ackFrame } from '../protocol/acks.js';
+import { parseFrame, type ParseResult } from '../protocol/frames.js';
 
 /**
  * The life of one socket:
@@ -26,8 +29,9 @@ export interface ConnectionHost {
    * `clockJumpMs`: a wall clock that moved this much more than the monotonic one → liveness
    * check; `connectionTtlMs`: proactive rotation after this long open (0 = never).
    */
-  readonly settings: { idleTimeoutMs: number; clockJumpMs: number; connectionTtlMs: number };
-  onMessage(conn: StreamConnection, text: unknown): void;
+  readonly settings: { idleTimeoutMs: number; clockJumpMs: number; connectionTtlMs: number; maxFrameSize: number };
+  /** An EVENT or CALLBACK frame, or one that could not be parsed (`size`: its length). */
+  onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void;
   /** Asks for `conn` to be replaced (make-before-break). */
   retire(conn: StreamConnection, reason: RetireReason): void;
   /** `conn` is gone: its socket is closed and every timer of it cleared. */
@@ -170,7 +174,17 @@ export class StreamConnection {
   #onMessage(data: unknown): void {
     if (this.state === 'closed') return;
     this.#lastFrameAt = performance.now();
-    this.#host.onMessage(this, data);
+    const parsed = parseFrame(data, this.#host.settings.maxFrameSize);
+    if (!parsed.ok || parsed.frame.type !== 'SYSTEM') return this.#host.onMessage(this, parsed, typeof data === 'string' ? data.length : 0);
+    // SYSTEM frames belong to the connection: a ping is answered with its data, a disconnect
+    // retires this socket (make-before-break: it keeps acking while its successor opens)
+    const { headers, rawData, data: body } = parsed.frame;
+    if (headers.messageId) this.send(ackFrame(headers.messageId, decide('SYSTEM', 'after', 'received', rawData).ack!));
+    if (headers.topic === 'disconnect') {
+      const reason = (body as { reason?: unknown } | null)?.reason;
+      this.#host.logger.info(`gateway asked to reconnect${typeof reason === 'string' ? ` (${reason})` : ''}`);
+      this.#host.retire(this, 'disconnect');
+    } else if (headers.topic !== 'ping') this.#host.logger.debug(`SYSTEM ${headers.topic}`);
   }
 
   // A pong proves the socket and the gateway's read loop alive, like any frame.

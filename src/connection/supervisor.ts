@@ -1,6 +1,7 @@
 import { ClientStoppedError, DingTalkStreamError, GatewayAuthError, GatewayError, InsecureTransportError, RedirectRefusedError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import type { Platform } from '../platform.js';
+import type { ParseResult } from '../protocol/frames.js';
 import { deadline } from './abort.js';
 import { StreamConnection, type ConnectionHost, type RetireReason } from './connection.js';
 import { socketUrl, type Endpoint } from './gateway.js';
@@ -21,6 +22,7 @@ export interface SupervisorSettings {
   backoffCapMs: number;
   /** A connection must stay up this long before the retry counter resets. */
   stableAfterMs: number;
+  maxFrameSize: number;
 }
 
 /** What the supervisor reports to the client. */
@@ -34,7 +36,7 @@ export interface SupervisorHooks {
 
 /** Where frames go: the client's router. */
 export interface FrameHandler {
-  handle(conn: StreamConnection, text: unknown): void;
+  handle(conn: StreamConnection, parsed: ParseResult, size: number): void;
 }
 
 /** One run, from `start()` to `stop()`: what stopping it must end, and what it waits for. */
@@ -134,8 +136,8 @@ export class Supervisor implements ConnectionHost {
   }
 
   /** {@link ConnectionHost.onMessage}: a frame, for the router. */
-  onMessage(conn: StreamConnection, text: unknown): void {
-    this.#router.handle(conn, text);
+  onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void {
+    this.#router.handle(conn, parsed, size);
   }
 
   /** {@link ConnectionHost.onClosed}: if the socket was a slot's, the slot opens its successor. */
