@@ -15,6 +15,7 @@
  */
 import type { Claim, DedupStore } from '../src/dispatch/store.js';
 import type { Logger } from '../src/logger.js';
+import { ms, opt, readOptions, val, type OptionsOf } from '../src/options.js';
 import type { Outcome } from '../src/protocol/acks.js';
 
 /**
@@ -30,25 +31,31 @@ export interface RedisCommander {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
+// the options table: kind and default of each (see `readOptions`)
+const REDIS = {
+  /** Where Redis is (`redis://…`, `rediss://…`): the store makes the client, and closes it in {@link RedisDedupStore.close}. */
+  url: opt<string>('string'),
+  /** A client you made and connected instead (you close it). */
+  client: opt<RedisCommander>('object'),
+  /** Prepended to every key (default `dingtalk:dedup:`); give each bot its own when they share a Redis. */
+  prefix: val('string', 'dingtalk:dedup:'),
+  /** How long one command may take before this process decides alone (default 500 ms). */
+  timeoutMs: ms(500),
+  /** Where the "Redis unreachable" warning and the "back" line go (default `console`; `null` for none). */
+  logger: val<Pick<Logger, 'warn' | 'info'> | null>('object', console),
+};
+
 /**
  * Options of {@link RedisDedupStore}: a `url` (the store makes and owns its client) or a
- * `client` you made and connected (you close it).
+ * `client` you made and connected (you close it). An unknown key is a `CONFIG` error naming
+ * the option it probably meant.
  *
  * @example
  * ```ts
  * const options: RedisDedupStoreOptions = { url: 'redis://:password@redis.internal:6379/0', prefix: 'calc-bot:' };
  * ```
  */
-export interface RedisDedupStoreOptions {
-  url?: string;
-  client?: RedisCommander;
-  /** Prepended to every key (default `dingtalk:dedup:`); give each bot its own when they share a Redis. */
-  prefix?: string;
-  /** How long one command may take before this process decides alone (default 500 ms). */
-  timeoutMs?: number;
-  /** Where the "Redis unreachable" warning and the "back" line go (default `console`; `null` for none). */
-  logger?: Pick<Logger, 'warn' | 'info'> | null;
-}
+export type RedisDedupStoreOptions = OptionsOf<typeof REDIS>;
 
 // Atomic claim: the stored outcome if there is one, '' while another process holds the lease,
 // nil (and the lease taken) when nobody had it.
@@ -77,12 +84,13 @@ export class RedisDedupStore implements DedupStore {
   #down = false;
 
   constructor(options: RedisDedupStoreOptions) {
-    if (!options.url && !options.client) throw new TypeError('RedisDedupStore needs a url or a client');
-    this.#prefix = options.prefix ?? 'dingtalk:dedup:';
-    this.#timeoutMs = options.timeoutMs ?? 500;
-    this.#logger = options.logger === null ? undefined : (options.logger ?? console);
-    this.#url = options.url;
-    if (options.client) this.#client = Promise.resolve(options.client);
+    const o = readOptions('RedisDedupStore', REDIS, options);
+    if (!o.url && !o.client) throw new TypeError('RedisDedupStore needs a url or a client');
+    this.#prefix = o.prefix;
+    this.#timeoutMs = o.timeoutMs;
+    this.#logger = o.logger ?? undefined;
+    this.#url = o.url;
+    if (o.client) this.#client = Promise.resolve(o.client);
   }
 
   async claim(key: string, leaseMs: number): Promise<Claim> {

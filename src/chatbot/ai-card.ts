@@ -1,5 +1,6 @@
 import { DingTalkStreamError } from '../errors.js';
-import { resolveTarget, type CardDelivery, type CardParams, type CardTarget } from './cards.js';
+import { ms, off, opt, readOptions, val, type OptionsOf, type ValuesOf } from '../options.js';
+import { DELIVERY, resolveTarget, type CardParams, type CardTarget } from './cards.js';
 import { wait } from './governor.js';
 import type { DingTalkOpenApi } from './openapi.js';
 import { clip } from './text.js';
@@ -26,13 +27,6 @@ export const AI_CARD_TEMPLATE_ID = '382e4302-551d-4880-bf29-a30acfab2e71.schema'
 export const AICardStatus = { PROCESSING: '1', INPUTING: '2', FINISHED: '3', EXECUTING: '4', FAILED: '5' } as const;
 
 /**
- * DingTalk protects a card against updates closer than ~800 ms: the DingTalk team's
- * channel SDK and its connector stream at most every 800 ms (dingtalk-channel-sdk-nodejs
- * SPEC.md §5 "节流"; protocol.md §10.3).
- */
-const MIN_INTERVAL_MS = 800;
-
-/**
  * A content frame right after the delivery, or a final frame right after the previous one,
  * races the client fetching the card: it intermittently renders "内容加载失败" (SPEC.md §5
  * "帧节奏", 500 ms, ported from DingTalk's own dws client).
@@ -50,9 +44,6 @@ const FRAME_GAP_MS = 500;
  */
 export const AI_CARD_MAX_CHARS = 20_000;
 const OVERFLOW = '\n\n…';
-
-/** A card nobody finished is finished after this long without an update (the connector's CARD_WATCHDOG_TIMEOUT, SPEC.md §5). */
-const WATCHDOG_MS = 600_000;
 
 /**
  * A button under a finished AI card (`sys_full_json_obj.msgButtons`, the list the Python
@@ -84,50 +75,67 @@ export interface AICardButton {
  * await card.finish({ staticText: '_Sources: the handbook_', buttons: [{ text: 'More', url: 'https://example.com' }] });
  * ```
  */
-export interface AICardFinish {
+export type AICardFinish = OptionsOf<typeof FINISH>;
+
+// what finish() takes (kind of each, see `readOptions`)
+const FINISH = {
   /** Default: the text so far. */
-  text?: string;
-  buttons?: AICardButton[];
-  staticText?: string;
-}
+  text: opt<string>('string'),
+  buttons: opt<AICardButton[]>('object'),
+  staticText: opt<string>('string'),
+};
 
 /**
- * Options of {@link AIStreamingCard.create}.
+ * Options of {@link AIStreamingCard.create}: where and how the card is delivered
+ * (`CardDelivery` besides `to`), what it shows, and its pacing. An unknown key is a
+ * `CONFIG` error naming the option it probably meant.
  *
  * @example
  * ```ts
  * const options: AIStreamingCardOptions = { title: 'Assistant', minIntervalMs: 1000 };
  * ```
  */
-export interface AIStreamingCardOptions extends Omit<CardDelivery, 'to'> {
+export type AIStreamingCardOptions = OptionsOf<typeof AI_CARD>;
+
+// the options table: kind and default of each (see `readOptions`)
+const AI_CARD = {
+  ...DELIVERY,
   /** Default {@link AI_CARD_TEMPLATE_ID}. */
-  templateId?: string;
-  title?: string;
-  logo?: string;
+  templateId: val('string', AI_CARD_TEMPLATE_ID),
+  title: opt<string>('string'),
+  logo: opt<string>('string'),
   /** Extra card params sent at creation. */
-  cardData?: CardParams;
+  cardData: opt<CardParams>('object'),
   /** The streamed variable; default `msgContent`. */
-  contentKey?: string;
+  contentKey: val('string', 'msgContent'),
   /**
    * At most one update of this card per this many ms, however fast the model streams;
-   * default 800 (DingTalk's per-card protection). The gap after the delivery and before the
-   * final frame is 500 ms, or this when shorter.
+   * default 800: DingTalk protects a card against updates closer than ~800 ms (the DingTalk
+   * team's channel SDK and its connector stream at most every 800 ms, dingtalk-channel-sdk-nodejs
+   * SPEC.md §5 "节流"; protocol.md §10.3). The gap after the delivery and before the final
+   * frame is 500 ms, or this when shorter.
    */
-  minIntervalMs?: number;
-  /** A card left open this long after its last text is finished by the SDK, so that it stops spinning; default 600 000 (10 min), 0 for never. */
-  watchdogMs?: number;
+  minIntervalMs: ms(800),
+  /**
+   * A card left open this long after its last text is finished by the SDK, so that it stops
+   * spinning; default 600 000 (10 min, the connector's CARD_WATCHDOG_TIMEOUT, SPEC.md §5), 0
+   * for never.
+   */
+  watchdogMs: off(600_000),
   /**
    * Make sure the user gets the answer as messages when the card cannot carry it: a card
    * that cannot be created, delivered or finished sends its text as a markdown reply (with a
    * warning), and text beyond 20,000 characters continues in follow-up replies. Default
    * true; false throws instead (and truncates at 20,000).
    */
-  textFallback?: boolean;
+  textFallback: val('boolean', true),
   /** Ends the card's waits and timers; nothing more is sent for it. */
-  signal?: AbortSignal;
-  outTrackId?: string;
-  supportForward?: boolean;
-}
+  signal: opt<AbortSignal>('object'),
+  /** Your id for the card instance; default a random UUID. */
+  outTrackId: opt<string>('string'),
+  /** Whether the card may be forwarded; default `true`. */
+  supportForward: opt<boolean>('boolean'),
+};
 
 /**
  * An AI streaming card, fed chunk by chunk (e.g. from an LLM's stream): created in
@@ -170,7 +178,7 @@ export class AIStreamingCard {
   private constructor(
     private readonly api: DingTalkOpenApi,
     readonly outTrackId: string,
-    private readonly options: AIStreamingCardOptions,
+    private readonly options: ValuesOf<typeof AI_CARD>,
     private readonly to: CardTarget,
     /** Whether the card exists in the chat; false: it could not be created or delivered, and the text will go out as a reply. */
     readonly delivered: boolean,
@@ -189,23 +197,24 @@ export class AIStreamingCard {
    * const card = await AIStreamingCard.create(api, message);
    * ```
    */
-  static async create(api: DingTalkOpenApi, to: CardTarget, options: AIStreamingCardOptions = {}): Promise<AIStreamingCard> {
-    const { templateId, title, logo, cardData, contentKey: _k, minIntervalMs: _i, watchdogMs: _w, textFallback, signal: _s, ...delivery } = options;
-    const outTrackId = options.outTrackId ?? crypto.randomUUID();
+  static async create(api: DingTalkOpenApi, to: CardTarget, options?: AIStreamingCardOptions): Promise<AIStreamingCard> {
+    const o = readOptions('AIStreamingCard', AI_CARD, options);
+    const { templateId, title, logo, cardData, contentKey: _k, minIntervalMs: _i, watchdogMs: _w, textFallback, signal: _s, ...delivery } = o;
+    const outTrackId = o.outTrackId ?? crypto.randomUUID();
     try {
       await api.createAndDeliverCard({
         ...delivery,
         outTrackId,
         to,
-        cardTemplateId: templateId ?? AI_CARD_TEMPLATE_ID,
+        cardTemplateId: templateId,
         cardData: { ...(title ? { msgTitle: title } : {}), ...(logo ? { logo } : {}), ...cardData, flowStatus: AICardStatus.PROCESSING },
       });
     } catch (err) {
-      if (textFallback === false) throw err;
+      if (!textFallback) throw err;
       api.logger.warn(`AI card ${outTrackId} not delivered, its text goes out as a reply: ${(err as Error).message}`);
-      return new AIStreamingCard(api, outTrackId, options, to, false);
+      return new AIStreamingCard(api, outTrackId, o, to, false);
     }
-    return new AIStreamingCard(api, outTrackId, options, to, true);
+    return new AIStreamingCard(api, outTrackId, o, to, true);
   }
 
   /**
@@ -268,8 +277,8 @@ export class AIStreamingCard {
    * await other.finish({ text: 'Done.', buttons: [{ text: 'Open', url: 'https://example.com' }] });
    * ```
    */
-  async finish(final: string | AICardFinish = {}): Promise<void> {
-    const o = typeof final === 'string' ? { text: final } : final;
+  async finish(final?: string | AICardFinish): Promise<void> {
+    const o = readOptions('AIStreamingCard.finish', FINISH, typeof final === 'string' ? { text: final } : final);
     await this.close('finished');
     if (o.text !== undefined) this.text = o.text;
     await this.end(AICardStatus.FINISHED, o);
@@ -318,7 +327,7 @@ export class AIStreamingCard {
 
   /** ms until the next update may go: `minIntervalMs` after the last one, the frame gap after the delivery. */
   private due(): number {
-    const interval = this.options.minIntervalMs ?? MIN_INTERVAL_MS;
+    const interval = this.options.minIntervalMs;
     return (this.inputting ? interval : Math.min(FRAME_GAP_MS, interval)) + this.lastAt - Date.now();
   }
 
@@ -330,7 +339,7 @@ export class AIStreamingCard {
   private async push(isFinalize: boolean, signal: AbortSignal | undefined): Promise<void> {
     const content = (this.sent = this.frame());
     try {
-      if (this.inputting) await this.api.streamCard({ outTrackId: this.outTrackId, key: this.options.contentKey ?? 'msgContent', content, isFull: true, isFinalize }, { signal });
+      if (this.inputting) await this.api.streamCard({ outTrackId: this.outTrackId, key: this.options.contentKey, content, isFull: true, isFinalize }, { signal });
       else {
         // the switch to "inputting" carries the first text: it is the first content frame
         await this.api.updateCard({ outTrackId: this.outTrackId, cardData: this.cardData(AICardStatus.INPUTING, content) }, { signal });
@@ -373,9 +382,9 @@ export class AIStreamingCard {
         this.lastAt = Date.now();
         // beyond the card's 20,000 characters: the rest as messages
         const shown = clip(this.text, AI_CARD_MAX_CHARS - OVERFLOW.length).length;
-        rest = this.text.length > AI_CARD_MAX_CHARS && textFallback !== false ? `…${this.text.slice(shown)}` : '';
+        rest = this.text.length > AI_CARD_MAX_CHARS && textFallback ? `…${this.text.slice(shown)}` : '';
       } catch (err) {
-        if (textFallback === false || signal?.aborted) throw err;
+        if (!textFallback || signal?.aborted) throw err;
         this.api.logger.warn(`AI card ${this.outTrackId} not closed, its text goes out as a reply: ${(err as Error).message}`);
       }
     }
@@ -391,8 +400,8 @@ export class AIStreamingCard {
 
   private arm(): void {
     clearTimeout(this.watchdog);
-    const ms = this.options.watchdogMs ?? WATCHDOG_MS;
-    if (ms <= 0) return;
+    const ms = this.options.watchdogMs;
+    if (!ms) return;
     this.watchdog = setTimeout(() => {
       this.api.logger.warn(`AI card ${this.outTrackId} left open ${ms} ms: the watchdog finishes it`);
       this.finish().catch((err: unknown) => this.api.logger.warn(`AI card ${this.outTrackId}: ${(err as Error).message}`));
@@ -408,7 +417,7 @@ export class AIStreamingCard {
     if (o.buttons?.length) full.msgButtons = o.buttons;
     return {
       flowStatus,
-      [contentKey ?? 'msgContent']: content,
+      [contentKey]: content,
       staticMsgContent: o.staticText ?? '',
       ...(title ? { msgTitle: title } : {}),
       ...(logo ? { logo } : {}),

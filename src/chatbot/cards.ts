@@ -1,3 +1,4 @@
+import { opt, type OptionsOf } from '../options.js';
 import type { ChatbotMessage } from './message.js';
 
 /**
@@ -90,19 +91,23 @@ export function openSpaceId(to: CardTarget): string {
  * const d: CardDelivery = { to: message, atSender: true };
  * ```
  */
-export interface CardDelivery {
+export interface CardDelivery extends OptionsOf<typeof DELIVERY> {
   to: CardTarget;
-  /** Default: the app's clientId (internal apps' robotCode). */
-  robotCode?: string;
-  /** Groups: @-mention the message's sender. */
-  atSender?: boolean;
-  /** Groups: @-mention everyone. */
-  atAll?: boolean;
-  /** Groups: staffId → nick to @-mention. */
-  atUserIds?: Record<string, string>;
-  /** Groups: only these staffIds see the card. */
-  recipients?: string[];
 }
+
+/** The options of a delivery besides `to` (the kind of each, see `readOptions`); `AIStreamingCard.create` takes them too. */
+export const DELIVERY = {
+  /** Default: the app's clientId (internal apps' robotCode). */
+  robotCode: opt<string>('string'),
+  /** Groups: @-mention the message's sender. */
+  atSender: opt<boolean>('boolean'),
+  /** Groups: @-mention everyone. */
+  atAll: opt<boolean>('boolean'),
+  /** Groups: staffId → nick to @-mention. */
+  atUserIds: opt<Record<string, string>>('object'),
+  /** Groups: only these staffIds see the card. */
+  recipients: opt<string[]>('object'),
+};
 
 /** The deliver fields of a body: openSpaceId, userIdType, and the group or 1:1 deliver model. */
 export function deliverFields(d: CardDelivery, robotCode: string): Record<string, unknown> {

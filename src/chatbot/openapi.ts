@@ -2,6 +2,7 @@ import type { DingTalkStreamClient } from '../client.js';
 import { assertSecureUrl } from '../connection/transport.js';
 import { NO_REDIRECT, RedirectRefusedError, refuseRedirect } from '../errors.js';
 import { createLogger, Redactor, type Logger } from '../logger.js';
+import { count, ms, opt, readOptions, val, type OptionsOf } from '../options.js';
 import { cardParamMap, deliverFields, privateCardData, resolveTarget, type CardDelivery, type CardParams, type CardTarget, type PrivateDataByUser } from './cards.js';
 import { OpenApiError, type OpenApiErrorCode } from './errors.js';
 import { CardBudget, IDEMPOTENT_RETRIES, isCardCall, isIdempotent, isQuotaExceeded, isRateLimited, QPS_BACKOFF_MS, retryDelay, wait } from './governor.js';
@@ -9,33 +10,47 @@ import type { RobotMessage } from './robot-messages.js';
 import { TokenCache } from './token.js';
 
 /**
- * Options of {@link DingTalkOpenApi} when it is not built from a stream client.
+ * The settings of {@link DingTalkOpenApi}: its {@link OpenApiOptions} besides the
+ * credentials, and all its `overrides` when it is built from a client. Internal: the
+ * options table (kind and default of each; see `readOptions`).
+ */
+const OPENAPI = {
+  /** Default `https://api.dingtalk.com` (the client's `openApiHost` when built from a client). */
+  openApiHost: val('string', 'https://api.dingtalk.com'),
+  /**
+   * Host of the legacy endpoints (media upload); default `https://oapi.dingtalk.com`, or
+   * `openApiHost` itself when that is a local (loopback) one such as the simulator.
+   */
+  oapiHost: opt<string>('string'),
+  /** Default: the client's platform `fetch` (its proxy included), else the global one. */
+  fetch: opt<typeof fetch>('function'),
+  /** Where warnings go; default: the client's logger, else none. Secrets are scrubbed. */
+  logger: opt<Logger>('object'),
+  /** Per-request timeout; default 15 s. */
+  timeoutMs: ms(15_000),
+  /**
+   * Card calls per second for the whole app (all card endpoints together); default 20, the
+   * standard edition's per-app limit (DingTalk's throttling document) and the DingTalk
+   * team's own bucket. Calls beyond it wait their turn; none is dropped.
+   */
+  cardQps: count(20),
+};
+
+// the options of one not built from a client: the credentials too
+const OPTIONS = { clientId: opt<string>('string'), clientSecret: opt<string>('string'), ...OPENAPI };
+
+/**
+ * Options of {@link DingTalkOpenApi} when it is not built from a stream client. An unknown
+ * key is a `CONFIG` error naming the option it probably meant.
  *
  * @example
  * ```ts
  * const options: OpenApiOptions = { clientId, clientSecret, openApiHost: 'https://api.dingtalk.com' };
  * ```
  */
-export interface OpenApiOptions {
+export interface OpenApiOptions extends OptionsOf<typeof OPENAPI> {
   clientId: string;
   clientSecret: string;
-  /** Default `https://api.dingtalk.com` (the client's `openApiHost` when built from a client). */
-  openApiHost?: string;
-  /**
-   * Host of the legacy endpoints (media upload); default `https://oapi.dingtalk.com`, or
-   * `openApiHost` itself when that is a local (loopback) one such as the simulator.
-   */
-  oapiHost?: string;
-  fetch?: typeof fetch;
-  logger?: Logger;
-  /** Per-request timeout; default 15 s. */
-  timeoutMs?: number;
-  /**
-   * Card calls per second for the whole app (all card endpoints together); default 20, the
-   * standard edition's per-app limit (DingTalk's throttling document) and the DingTalk
-   * team's own bucket. Calls beyond it wait their turn; none is dropped.
-   */
-  cardQps?: number;
 }
 
 /**
@@ -146,38 +161,37 @@ export class DingTalkOpenApi {
   private readonly tokens: TokenCache;
   private readonly cards: CardBudget;
 
-  constructor(source: DingTalkStreamClient | OpenApiOptions, overrides: Partial<Omit<OpenApiOptions, 'clientId' | 'clientSecret'>> = {}) {
+  constructor(source: DingTalkStreamClient | OpenApiOptions, overrides: OptionsOf<typeof OPENAPI> = {}) {
+    const client = 'credential' in source ? (source as Source) : undefined;
+    // built from options, `overrides` win over them
+    const o = readOptions('DingTalkOpenApi', (client ? OPENAPI : OPTIONS) as typeof OPTIONS, client ? overrides : { ...source, ...overrides });
     let clientSecret: string;
-    if ('credential' in source) {
-      const client = source as Source;
+    if (client) {
       this.clientId = client.clientId;
       clientSecret = client.credential.clientSecret;
       this.redactor = client.redactor;
-      this.logger = overrides.logger ? createLogger(overrides.logger, 'info', this.redactor) : client.logger;
-      this.fetch = overrides.fetch ?? client.platform.fetch;
+      this.logger = o.logger ? createLogger(o.logger, 'info', this.redactor) : client.logger;
+      this.fetch = o.fetch ?? client.platform.fetch;
       this.openApiHost = overrides.openApiHost ?? client.settings.openApiHost;
       if (!byClient.has(source)) byClient.set(source, this);
     } else {
-      const o = source as OpenApiOptions;
-      this.clientId = o.clientId;
-      clientSecret = o.clientSecret;
+      this.clientId = o.clientId!;
+      clientSecret = o.clientSecret!;
       this.redactor = new Redactor();
       this.redactor.add(clientSecret, true);
-      this.logger = createLogger(overrides.logger ?? o.logger, 'info', this.redactor);
-      const f = overrides.fetch ?? o.fetch;
-      this.fetch = f ?? ((input, init) => fetch(input, init));
-      this.openApiHost = overrides.openApiHost ?? o.openApiHost ?? 'https://api.dingtalk.com';
-      overrides = { ...o, ...overrides };
+      this.logger = createLogger(o.logger, 'info', this.redactor);
+      this.fetch = o.fetch ?? ((input, init) => fetch(input, init));
+      this.openApiHost = o.openApiHost;
     }
     this.openApiHost = this.openApiHost.replace(/\/+$/, '');
     const local = /^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(this.openApiHost + '/');
-    this.oapiHost = (overrides.oapiHost ?? (local ? this.openApiHost : 'https://oapi.dingtalk.com')).replace(/\/+$/, '');
+    this.oapiHost = (o.oapiHost ?? (local ? this.openApiHost : 'https://oapi.dingtalk.com')).replace(/\/+$/, '');
     assertSecureUrl(this.openApiHost);
     assertSecureUrl(this.oapiHost);
-    this.timeoutMs = overrides.timeoutMs ?? 15_000;
+    this.timeoutMs = o.timeoutMs;
     // 1050, not 1000: calls this far apart reach DingTalk a few ms closer or further, and at
     // exactly 1000 / qps one arriving early puts qps + 1 of them in one of its seconds
-    this.cards = new CardBudget(1050 / (overrides.cardQps ?? 20));
+    this.cards = new CardBudget(1050 / o.cardQps);
     this.tokens = new TokenCache(async () => {
       const path = '/v1.0/oauth2/accessToken';
       const { status, data, text } = await this.send('POST', this.openApiHost + path, path, { 'content-type': 'application/json' }, () => JSON.stringify({ appKey: this.clientId, appSecret: clientSecret }), true);

@@ -1,4 +1,5 @@
 import { NO_REDIRECT, refuseRedirect } from '../errors.js';
+import { count, opt, readOptions, val, type OptionsOf } from '../options.js';
 import { WebhookError } from './errors.js';
 import type { DingTalkOpenApi } from './openapi.js';
 import { robotMessageOf } from './robot-messages.js';
@@ -6,15 +7,6 @@ import { splitText } from './text.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const DINGTALK_HOSTS = ['*.dingtalk.com', '*.dingtalk.io'];
-
-/**
- * The longest text one reply carries before it is split: the DingTalk team's channel SDK
- * splits at 3,500 characters (dingtalk-channel-sdk-nodejs SPEC.md §4, `TextChunkLimit`),
- * markdown stops rendering above ~3,500 (agentscope-ai/QwenPaw#3742), and a robot message
- * body above 20,000 bytes is refused with errcode 460101 (timonwong/prometheus-webhook-dingtalk#30);
- * 3,500 UTF-16 units are at most 10,500 bytes of UTF-8.
- */
-const REPLY_MAX_CHARS = 3500;
 
 /**
  * Who to @-mention in a reply. `sender` mentions the message's sender (by `senderStaffId`).
@@ -44,33 +36,47 @@ export type ActionCard =
   | { title: string; text: string; buttons: Array<{ title: string; actionURL: string }>; btnOrientation?: '0' | '1' };
 
 /**
- * Options of {@link ChatbotReplier}.
+ * The options of {@link ChatbotReplier}: kind and default of each (see `readOptions`).
+ * Internal; the handler layer's options take these too.
+ */
+export const REPLIER = {
+  /** Extra webhook hosts to trust besides `*.dingtalk.com`/`*.dingtalk.io` (`host` or `*.domain`); https only. */
+  allowedWebhookHosts: val<string[]>('object', []),
+  /** Default: the OpenAPI's `fetch`, else the global one (the handler layer passes the client's). */
+  fetch: opt<typeof fetch>('function'),
+  /**
+   * The app's OpenAPI: a reply after the session webhook expired (it lives 90 min), or for a
+   * target without one, goes through the robot OpenAPI instead (1:1 by `senderStaffId`, a
+   * group by `conversationId`). The handler layer passes the client's.
+   */
+  api: opt<DingTalkOpenApi>('object'),
+  /**
+   * Text and markdown longer than this go out as several messages, split at line breaks;
+   * default 3,500: the DingTalk team's channel SDK splits there (dingtalk-channel-sdk-nodejs
+   * SPEC.md §4, `TextChunkLimit`), markdown stops rendering above ~3,500
+   * (agentscope-ai/QwenPaw#3742), and a robot message body above 20,000 bytes is refused with
+   * errcode 460101 (timonwong/prometheus-webhook-dingtalk#30); 3,500 UTF-16 units are at most
+   * 10,500 bytes of UTF-8.
+   */
+  maxChars: count(3500),
+  /**
+   * Accept plain `http:` webhooks on loopback (the simulator's, the fake gateway's). Default:
+   * only when the `api` talks to a loopback host; the handler layer sets it when the client
+   * does. A production bot never posts to a local port a forged message names.
+   */
+  allowLoopback: opt<boolean>('boolean'),
+};
+
+/**
+ * Options of {@link ChatbotReplier}. An unknown key is a `CONFIG` error naming the option it
+ * probably meant.
  *
  * @example
  * ```ts
  * const options: ReplierOptions = { allowedWebhookHosts: ['*.example-proxy.internal'] };
  * ```
  */
-export interface ReplierOptions {
-  /** Extra webhook hosts to trust besides `*.dingtalk.com`/`*.dingtalk.io` (`host` or `*.domain`); https only. */
-  allowedWebhookHosts?: string[];
-  /** Default: the OpenAPI's `fetch`, else the global one (the handler layer passes the client's). */
-  fetch?: typeof fetch;
-  /**
-   * The app's OpenAPI: a reply after the session webhook expired (it lives 90 min), or for a
-   * target without one, goes through the robot OpenAPI instead (1:1 by `senderStaffId`, a
-   * group by `conversationId`). The handler layer passes the client's.
-   */
-  api?: DingTalkOpenApi;
-  /** Text and markdown longer than this go out as several messages, split at line breaks; default 3,500. */
-  maxChars?: number;
-  /**
-   * Accept plain `http:` webhooks on loopback (the simulator's, the fake gateway's). Default:
-   * only when the `api` talks to a loopback host; the handler layer sets it when the client
-   * does. A production bot never posts to a local port a forged message names.
-   */
-  allowLoopback?: boolean;
-}
+export type ReplierOptions = OptionsOf<typeof REPLIER>;
 
 /**
  * What a reply needs from a message: its webhook, expiry and sender.
@@ -156,13 +162,14 @@ export class ChatbotReplier {
 
   constructor(
     readonly target: ReplyTarget,
-    options: ReplierOptions = {},
+    options?: ReplierOptions,
   ) {
-    this.api = options.api;
-    this.fetch = options.fetch ?? this.api?.fetch ?? ((input, init) => fetch(input, init));
-    this.extraHosts = options.allowedWebhookHosts ?? [];
-    this.allowLoopback = options.allowLoopback ?? (this.api !== undefined && isLoopback(this.api.openApiHost));
-    this.maxChars = options.maxChars ?? REPLY_MAX_CHARS;
+    const o = readOptions('ChatbotReplier', REPLIER, options);
+    this.api = o.api;
+    this.fetch = o.fetch ?? this.api?.fetch ?? ((input, init) => fetch(input, init));
+    this.extraHosts = o.allowedWebhookHosts;
+    this.allowLoopback = o.allowLoopback ?? (this.api !== undefined && isLoopback(this.api.openApiHost));
+    this.maxChars = o.maxChars;
   }
 
   /**
