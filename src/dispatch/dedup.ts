@@ -71,9 +71,9 @@ export class Dedup {
     this.#set(key, { waiters: [] });
   }
 
-  /** Asks the shared store; a store that rejects leaves this process to decide alone. */
+  /** Asks the shared store; a store that throws or rejects leaves this process to decide alone. */
   claim(key: string, leaseMs: number): Promise<Claim> {
-    return Promise.resolve(this.store!.claim(key, leaseMs)).catch(() => claimed);
+    return new Promise<Claim>((resolve) => resolve(this.store!.claim(key, leaseMs))).catch(() => claimed);
   }
 
   /**
@@ -88,7 +88,9 @@ export class Dedup {
     if (remember) this.#set(key, ack);
     else this.#current.delete(key);
     if (typeof prev === 'object') for (const w of prev.waiters) w(ack);
-    if (own && this.store) void Promise.resolve(this.store.settle(key, remember ? ack : undefined, this.ttlMs)).catch(() => {});
+    const { store } = this;
+    // a store must neither throw nor reject; if it does, this process's window still holds
+    if (own && store) new Promise<void>((resolve) => resolve(store.settle(key, remember ? ack : undefined, this.ttlMs))).catch(() => {});
   }
 
   #set(key: string, value: Outcome | InFlight): void {
