@@ -17,34 +17,39 @@ export type Verdict =
 /** What dedup does with the key: `remember` the ack (ends delivery), `forget` it (a redelivery is handled afresh), or `keep` what it holds. */
 export type DedupEffect = 'remember' | 'forget' | 'keep';
 
-/** The ack a cell sends: `result` is the handler's value (a callback's answer, an event's status); `given` the outcome passed in (a stored one, a ping's echo). */
-type Ack = 'none' | 'ok' | 'later' | 'failed' | 'result' | 'given' | 'badFrame' | 'noHandler';
-type Cell = `${Ack} ${DedupEffect}`;
-
 /**
- * The ack policy, the one place an outcome is chosen. Columns: CALLBACK acked after the
- * handler, CALLBACK acked on receipt (chatbot messages), EVENT after, EVENT on receipt,
- * SYSTEM. The gateway redelivers what is not acked within ~2 s under a new messageId
- * (protocol.md §10.1), so an unacked refusal (`none forget`) and LATER both mean "again
- * later", and only an outcome that ends delivery is remembered.
+ * The ack policy, the one place an outcome is chosen. One row per verdict, one cell per column:
+ * CALLBACK acked after its handler, CALLBACK acked on receipt (chatbot messages), EVENT after,
+ * EVENT on receipt, SYSTEM. A cell is the ack — `n` none, `o` OK (a callback's
+ * `{"response":null}`, an event's SUCCESS), `l` LATER, `f` failed (500), `r` the handler's
+ * result (a callback's answer, an event's status), `g` the outcome given (a stored one, a
+ * ping's echo), `b` bad frame (400), `u` no handler (404) — and what dedup does: `+` remember,
+ * `-` forget, `=` keep. The gateway redelivers what is not acked within ~2 s under a new
+ * messageId (protocol.md §10.1), so an unacked refusal (`n-`) and LATER both mean "again
+ * later", and only an ack that ends delivery is remembered.
  */
-const TABLE: Record<Verdict, readonly [Cell, Cell, Cell, Cell, Cell]> = {
-  //                 CALLBACK after      CALLBACK immediate   EVENT after          EVENT immediate      SYSTEM
-  received: /*    */ ['none keep',       'ok remember',       'none keep',         'ok remember',       'given keep'],
-  handled: /*     */ ['result remember', 'none keep',         'result remember',   'none keep',         'none keep'],
-  threw: /*       */ ['failed forget',   'none keep',         'later forget',      'none keep',         'none keep'],
-  timedOut: /*    */ ['ok remember',     'none keep',         'later forget',      'none keep',         'none keep'],
-  busy: /*        */ ['none forget',     'ok remember',       'later forget',      'later forget',      'none keep'],
-  overflow: /*    */ ['none forget',     'none forget',       'later forget',      'later forget',      'none keep'],
-  stopped: /*     */ ['none forget',     'none forget',       'none forget',       'none forget',       'none keep'],
-  stale: /*       */ ['ok remember',     'ok remember',       'ok remember',       'ok remember',       'none keep'],
-  duplicate: /*   */ ['given keep',      'given keep',        'given keep',        'given keep',        'none keep'],
-  inFlight: /*    */ ['none keep',       'none keep',         'none keep',         'none keep',         'none keep'],
-  doneElsewhere: /**/ ['given remember', 'given remember',    'given remember',    'given remember',    'none keep'],
-  pendingElsewhere: ['none forget',      'ok forget',         'later forget',      'ok forget',         'none keep'],
-  unknownTopic: /**/ ['noHandler keep',  'noHandler keep',    'noHandler keep',    'noHandler keep',    'none keep'],
-  poison: /*      */ ['badFrame keep',   'badFrame keep',     'badFrame keep',     'badFrame keep',     'none keep'],
+const TABLE: Record<Verdict, string> = {
+  //                  C-after, C-receipt, E-after, E-receipt, SYSTEM
+  received: /*     */ 'n= o+ n= o+ g=',
+  handled: /*      */ 'r+ n= r+ n= n=',
+  threw: /*        */ 'f- n= l- n= n=',
+  timedOut: /*     */ 'o+ n= l- n= n=',
+  busy: /*         */ 'n- o+ l- l- n=',
+  overflow: /*     */ 'n- n- l- l- n=',
+  stopped: /*      */ 'n- n- n- n- n=',
+  stale: /*        */ 'o+ o+ o+ o+ n=',
+  duplicate: /*    */ 'g= g= g= g= n=',
+  inFlight: /*     */ 'n= n= n= n= n=',
+  doneElsewhere: /**/ 'g+ g+ g+ g+ n=',
+  pendingElsewhere: 'n- o- l- o- n=',
+  unknownTopic: /* */ 'u= u= u= u= n=',
+  poison: /*       */ 'b= b= b= b= n=',
 };
+const EFFECT: Record<string, DedupEffect> = { '+': 'remember', '-': 'forget', '=': 'keep' };
+const OK_CALLBACK = callbackOutcome(null);
+const OK_EVENT = eventOutcome('SUCCESS');
+const LATER = eventOutcome('LATER');
+const FIXED: Record<string, Outcome> = { f: callbackOutcome(null, 500), b: outcome(400, 'bad frame', '{}'), u: outcome(404, 'no handler', '{}') };
 
 /**
  * The decision for one cell: the ack to send now (`undefined`: none), what dedup does, and,
@@ -73,12 +78,16 @@ export interface Decision {
  * ```
  */
 export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?: unknown, maxSize = Infinity): Decision {
-  const column = type === 'SYSTEM' ? 4 : (type === 'EVENT' ? 2 : 0) + (mode === 'immediate' ? 1 : 0);
-  const cell = CELLS[verdict][column]!;
-  if (!Array.isArray(cell)) return cell;
-  const [ack, dedup] = cell;
-  if (ack === 'given') return { ack: type === 'SYSTEM' ? outcome(200, 'OK', value as string) : (value as Outcome), dedup };
-  if (type === 'EVENT') {
+  const event = type === 'EVENT';
+  const at = 3 * (type === 'SYSTEM' ? 4 : (event ? 2 : 0) + (mode === 'immediate' ? 1 : 0));
+  const ack = TABLE[verdict][at]!;
+  const dedup = EFFECT[TABLE[verdict][at + 1]!]!;
+  if (ack === 'n') return { ack: undefined, dedup };
+  if (ack === 'o') return { ack: event ? OK_EVENT : OK_CALLBACK, dedup };
+  if (ack === 'l') return { ack: LATER, dedup };
+  if (ack === 'g') return { ack: type === 'SYSTEM' ? outcome(200, 'OK', value as string) : (value as Outcome), dedup };
+  if (ack !== 'r') return { ack: FIXED[ack], dedup };
+  if (event) {
     // an event's status: 'LATER' or { status: 'LATER', message } asks for a redelivery
     const { status, message } = (typeof value === 'object' && value ? value : { status: value }) as { status?: unknown; message?: unknown };
     const text = typeof message === 'string' ? message : undefined;
@@ -93,22 +102,6 @@ export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?:
     invalid = `it cannot be sent as JSON (${err instanceof Error ? err.message : 'unknown error'})`;
   }
   return invalid ? { ...decide(type, mode, 'threw'), invalid } : { ack: answer, dedup };
-}
-
-// The cells with a fixed ack, built once (shared, never changed); `result` and `given` are built per call.
-const CELLS = {} as Record<Verdict, Array<Decision | [Ack, DedupEffect]>>;
-for (const verdict in TABLE) {
-  CELLS[verdict as Verdict] = TABLE[verdict as Verdict].map((cell, column) => {
-    const [ack, dedup] = cell.split(' ') as [Ack, DedupEffect];
-    const fixed: Partial<Record<Ack, Outcome>> = {
-      ok: column === 2 || column === 3 ? eventOutcome('SUCCESS') : callbackOutcome(null),
-      later: eventOutcome('LATER'),
-      failed: callbackOutcome(null, 500),
-      badFrame: outcome(400, 'bad frame', '{}'),
-      noHandler: outcome(404, 'no handler', '{}'),
-    };
-    return ack === 'result' || ack === 'given' ? [ack, dedup] : { ack: fixed[ack], dedup };
-  });
 }
 
 /**
