@@ -16,11 +16,7 @@ import { VERSION } from './version.js';
 /**
  * App credentials: the AppKey/AppSecret (or SuiteKey/SuiteSecret) from the developer
  * console. The secret is hidden from `JSON.stringify` and `console.log`.
- *
- * @example
- * ```ts
- * const client = new DingTalkStreamClient(new Credential(config.clientId, config.clientSecret));
- * ```
+ * @example `const client = new DingTalkStreamClient(new Credential(config.clientId, config.clientSecret));`
  */
 export class Credential {
   readonly clientId: string;
@@ -35,7 +31,7 @@ export class Credential {
   }
 }
 
-/** The client's options, one row each: the default, how it is checked, and its documentation. */
+/** The client's options, one row each: how it is checked, its default, and its documentation. */
 const CLIENT_OPTIONS = {
   /** The AppKey (or SuiteKey) from the developer console. Required. */
   clientId: opt<string>('string'),
@@ -43,7 +39,7 @@ const CLIENT_OPTIONS = {
   clientSecret: opt<string>('string'),
   /** Where to open connections (default `https://api.dingtalk.com`; `https://api.dingtalk.io` overseas). */
   openApiHost: val('string', 'https://api.dingtalk.com'),
-  /** Console-shaped logger (default `console`; `null` for none); it never receives a secret or ticket. */
+  /** Console-shaped logger (default `console`, `null` for none); it never receives a secret or ticket. */
   logger: opt<Logger | null>('object'),
   /** Default `'info'`. */
   logLevel: opt<LogLevel>(['debug', 'info', 'warn', 'error', 'silent']),
@@ -53,31 +49,23 @@ const CLIENT_OPTIONS = {
   platform: opt<Platform>('object'),
   /** Appended to the `ua` sent to the gateway, e.g. `my-bot/1.2`. */
   ua: opt<string>('string'),
-  /**
-   * Dedup shared by every process of the bot (e.g. `RedisDedupStore` from
-   * `dingtalk-stream-universal/redis`), so a redelivery landing on another process is not
-   * handled twice. Default: this process's own window. See docs/scaling.md.
-   */
+  /** Dedup shared by every process of the bot (e.g. `RedisDedupStore`); default this process's own window (docs/scaling.md). */
   dedupStore: opt<DedupStore>('object'),
-  /** The open-connection call's deadline (default 10 s: a small POST; py 10 s, go 5 s). */
+  /** The open-connection call's deadline (default 10 s: py 10 s, go 5 s). */
   openTimeoutMs: ms(10_000),
   /** The WebSocket handshake's deadline (default 10 s, well within the ticket's 90 s). */
   handshakeTimeoutMs: ms(10_000),
-  /**
-   * No frame for this long (default 90 s, above the 60–120 s the Java/Go SDKs allow): where the
-   * socket can ping (`ws`, Bun) it is pinged and kept if the pong comes within 5 s; elsewhere it
-   * is replaced, make-before-break.
-   */
+  /** No frame for this long (default 90 s): the socket is pinged where it can be (`ws`, Bun), else replaced make-before-break. */
   idleTimeoutMs: ms(90_000),
   /** How long a replaced socket keeps acking (default 15 s; the server closes it after ~10 s). */
   drainTimeoutMs: ms(15_000),
-  /** A wall clock that jumps this much against the monotonic one (sleep/wake) triggers a liveness check (default 60 s). */
+  /** A wall-clock jump this large (sleep/wake) replaces the connection (default 60 s). */
   clockJumpMs: ms(60_000),
   /** Replace each connection after this long (default 0: never). */
   connectionTtlMs: off(0),
   /** Parallel connections (default 1); the gateway spreads pushes over them. */
   connections: count(1),
-  /** Reconnect backoff: exponential from this base (default 1 s) with full jitter. */
+  /** Reconnect backoff: exponential from this base (default 1 s), full jitter. */
   backoffBaseMs: ms(1_000),
   /** The longest backoff (default 60 s). */
   backoffCapMs: ms(60_000),
@@ -89,63 +77,48 @@ const CLIENT_OPTIONS = {
   maxQueue: count(2_048),
   /** Characters of the frames waiting for a slot, summed (default 32 Mi). */
   maxQueueSize: count(33_554_432),
-  /** The largest frame accepted, and answer sent (default 1 Mi characters, far above any DingTalk sends). */
+  /** The largest frame accepted and answer sent (default 1 Mi characters, far above any DingTalk sends). */
   maxFrameSize: count(1_048_576),
   /** How long a handler may hold its slot (default 45 s); an ack that waits for it goes out by then. */
   handlerTimeoutMs: ms(45_000),
-  /** How long a message id is remembered (default 10 min; the gateway redelivers after ~2 s, 16 s, ~60 s). */
+  /** How long a message is remembered for dedup (default 10 min; the gateway redelivers after ~2 s, 16 s, ~60 s). */
   dedupTtlMs: ms(600_000),
-  /** How many message ids are remembered at most (default 10,000). */
+  /** How many messages are remembered at most (default 10,000). */
   dedupMaxEntries: count(10_000),
-  /** A chatbot message older than this (default 30 min: a backlog after an outage) is acked and skipped; 0 turns it off. */
+  /** A chatbot message older than this (default 30 min: a backlog) is acked and skipped; 0 turns it off. */
   staleAfterMs: off(1_800_000),
 };
 
 /**
- * Options of {@link DingTalkStreamClient}. Only `clientId` and `clientSecret` are required;
- * the defaults suit production. Each may be `undefined` (e.g. an unset environment variable) for its default.
- *
- * @example
- * ```ts
- * const options: ClientOptions = { clientId, clientSecret, openApiHost: 'https://api.dingtalk.io', logLevel: 'debug' };
- * ```
+ * Options of {@link DingTalkStreamClient}: `clientId` and `clientSecret`; the defaults suit
+ * production, and `undefined` (an unset environment variable) takes the default.
+ * @example `const options: ClientOptions = { clientId, clientSecret, openApiHost: 'https://api.dingtalk.io', logLevel: 'debug' };`
  */
 export interface ClientOptions extends OptionsOf<typeof CLIENT_OPTIONS> {
   clientId: string;
   clientSecret: string;
 }
 
-/**
- * The client's settings: every option with its default filled in.
- *
- * @example
- * ```ts
- * client.settings.openApiHost; // 'https://api.dingtalk.com'
- * ```
- */
+/** The client's settings: every option with its default filled in. @example `client.settings.openApiHost; // 'https://api.dingtalk.com'` */
 export type ClientSettings = Omit<ValuesOf<typeof CLIENT_OPTIONS>, 'clientSecret'>;
 
 declare global {
   interface SymbolConstructor {
-    /** `Symbol.asyncDispose`, declared for a `lib` that predates `esnext.disposable` (merges with the lib's own). */
+    /** Declared for a `lib` that predates `esnext.disposable` (merges with the lib's own). */
     readonly asyncDispose: unique symbol;
   }
 }
 
 /**
- * Where the client is in its life:
- * `idle` → `connecting` → `open` ⇄ `reconnecting` → `stopping` → `stopped`, or `failed`
- * after an error retrying cannot fix (bad credentials).
+ * Where the client is in its life: `idle` → `connecting` → `open` ⇄ `reconnecting` →
+ * `stopping` → `stopped`, or `failed` after an error retrying cannot fix (bad credentials).
+ * @example `if (client.status().state === 'failed') process.exit(1);`
  */
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
 
 /**
  * A snapshot from {@link DingTalkStreamClient.status}.
- *
- * @example
- * ```ts
- * const { state, connections, counters } = client.status();
- * ```
+ * @example `const { state, connections, counters } = client.status();`
  */
 export interface ClientStatus {
   state: ClientState;
@@ -160,9 +133,8 @@ export interface ClientStatus {
 }
 
 /**
- * The client's events, each a `CustomEvent` whose `detail` says more. `slot` is the
- * connection slot (0 … `connections` − 1); `attempt` counts retries since the last stable
- * connection.
+ * The client's events, each a `CustomEvent` whose `detail` says more (`slot`: 0 …
+ * `connections` − 1; `attempt`: retries since the last stable connection).
  *
  * @example
  * ```ts
@@ -182,24 +154,10 @@ export interface ClientEventMap {
   error: CustomEvent<DingTalkStreamError>;
 }
 
-/**
- * The names of the client's events: `connecting`, `open`, `reconnecting`, `close`, `error`.
- *
- * @example
- * ```ts
- * const names: ClientEventName[] = ['open', 'close'];
- * ```
- */
+/** The names of the client's events: `connecting`, `open`, `reconnecting`, `close`, `error`. @example `const names: ClientEventName[] = ['open', 'close'];` */
 export type ClientEventName = keyof ClientEventMap;
 
-/**
- * A listener of one client event, as a function or an object with `handleEvent`.
- *
- * @example
- * ```ts
- * const onError: ClientEventListener<'error'> = (e) => console.error(e.detail.code);
- * ```
- */
+/** A listener of one client event, as a function or an object with `handleEvent`. @example `const onError: ClientEventListener<'error'> = (e) => console.error(e.detail.code);` */
 export type ClientEventListener<K extends ClientEventName> = ((event: ClientEventMap[K]) => void) | { handleEvent(event: ClientEventMap[K]): void };
 
 /** `addEventListener`'s options, declared here: DOM's `AddEventListenerOptions` is not in every `lib`. */
@@ -246,7 +204,6 @@ export class DingTalkStreamClient {
   #opened: Deferred | undefined;
   /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. */
   #ended: Deferred | undefined;
-
   constructor(options: ClientOptions | Credential) {
     const { clientSecret, ...settings } = readOptions('DingTalkStreamClient', CLIENT_OPTIONS, options);
     if (!settings.clientId || !clientSecret) throw new ConfigError('clientId and clientSecret (AppKey/AppSecret) are required');
@@ -272,31 +229,17 @@ export class DingTalkStreamClient {
     this.#supervisor = new Supervisor(this.platform, settings, hooks, this.#router, this.logger, this.redactor);
     settings.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
-
   /**
    * Listens to one of the client's events ({@link ClientEventMap}).
-   *
-   * @example
-   * ```ts
-   * client.addEventListener('error', (e) => console.error(e.detail.code, e.detail.message));
-   * ```
+   * @example `client.addEventListener('error', (e) => console.error(e.detail.code, e.detail.message));`
    */
   addEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: ListenerOptions): void {
     this.#events.addEventListener(type, listener as EventListener | null, options);
   }
-
-  /**
-   * Stops listening.
-   *
-   * @example
-   * ```ts
-   * client.removeEventListener('error', onError);
-   * ```
-   */
+  /** Stops listening. @example `client.removeEventListener('error', onError);` */
   removeEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: boolean | { capture?: boolean }): void {
     this.#events.removeEventListener(type, listener as EventListener | null, options);
   }
-
   /**
    * Handles CALLBACK frames of `topic` (e.g. {@link TOPIC_ROBOT}). The handler's return
    * value becomes the ack's `response`. Registering while running re-subscribes without a gap.
@@ -315,20 +258,14 @@ export class DingTalkStreamClient {
     if (typeof topic !== 'string' || !topic) throw new ConfigError(`Invalid topic ${String(topic)}: use a topic string such as TOPIC_ROBOT`);
     return this.#register(topic, handler, options);
   }
-
   /**
    * Handles every EVENT (the event kinds are chosen in the developer console). Return
    * `'LATER'` or throw to have the gateway redeliver.
-   *
-   * @example
-   * ```ts
-   * client.registerAllEventHandler(async (event) => { console.log(event.headers.eventType); return 'SUCCESS'; });
-   * ```
+   * @example `client.registerAllEventHandler(async (event) => { console.log(event.headers.eventType); return 'SUCCESS'; });`
    */
   registerAllEventHandler<T = unknown>(handler: EventHandler<T>, options?: HandlerOptions<StreamMessage<T>>): this {
     return this.#register(undefined, handler, options);
   }
-
   /** The one registration path (`undefined` topic: the events; `undefined` handler: removes it), re-subscribing without a gap while running. */
   #register(topic: string | undefined, handler: unknown, options?: HandlerOptions<any>): this {
     const reg = handler === undefined ? undefined : registration(topic === undefined ? 'registerAllEventHandler' : 'registerCallbackHandler', topic, handler, options, this.settings.handlerTimeoutMs);
@@ -337,7 +274,6 @@ export class DingTalkStreamClient {
     if (this.#phase === 'running') this.#supervisor.rotateAll('resubscribe');
     return this;
   }
-
   /**
    * The CALLBACKs of `topic` as an async iterator, for scripts: a handler registered (and
    * subscribed) when the loop starts, removed (and unsubscribed) when it ends. Acks follow the
@@ -345,11 +281,7 @@ export class DingTalkStreamClient {
    * buffered when the loop ends are lost to it (each is logged as an error); other topics are
    * acked when the loop asks for the next message, or after `timeoutMs`, and buffered ones are
    * answered with code 500 so the gateway redelivers them. The loop ends when the client stops.
-   *
-   * @example
-   * ```ts
-   * for await (const msg of client.messages(TOPIC_ROBOT)) console.log(msg.data.text?.content);
-   * ```
+   * @example `for await (const msg of client.messages(TOPIC_ROBOT)) console.log(msg.data.text?.content);`
    */
   messages<K extends keyof TopicPayloads>(topic: K, options?: HandlerOptions<StreamMessage<TopicPayloads[K]>>): AsyncGenerator<StreamMessage<TopicPayloads[K]>, void, undefined>;
   messages<T = unknown>(topic: string, options?: HandlerOptions<StreamMessage<T>>): AsyncGenerator<StreamMessage<T>, void, undefined>;
@@ -388,7 +320,6 @@ export class DingTalkStreamClient {
       for (const item of queue.splice(0)) item.settle(false);
     }
   }
-
   /**
    * Connects, and resolves once the first connection is open. It keeps reconnecting until
    * {@link stop}; it rejects if the credentials are refused or the client is stopped first.
@@ -410,29 +341,19 @@ export class DingTalkStreamClient {
     this.#supervisor.start();
     return opened.promise;
   }
-
   /**
    * Like Python's `start_forever()`: starts and resolves only when the client is stopped
    * (by `stop()` or the `signal`); rejects on an unrecoverable error such as bad credentials.
-   *
-   * @example
-   * ```ts
-   * await client.startForever();
-   * ```
+   * @example `await client.startForever();`
    */
   async startForever(): Promise<void> {
     await this.start();
     await (this.#ended ??= defer()).promise;
   }
-
   /**
    * Stops for good: aborts every wait and running handler's `signal`, closes every socket,
    * clears every timer. Resolves when all of that is done, so a Node process can then exit.
-   *
-   * @example
-   * ```ts
-   * process.on('SIGINT', () => client.stop());
-   * ```
+   * @example `process.on('SIGINT', () => client.stop());`
    */
   async stop(): Promise<void> {
     if (this.#phase === 'idle') return;
@@ -449,27 +370,14 @@ export class DingTalkStreamClient {
       (this.#ended ??= defer()).resolve();
     }
   }
-
   /**
    * `await using client = new DingTalkStreamClient(…)`: {@link stop} when the scope ends.
-   *
-   * @example
-   * ```ts
-   * await using client = new DingTalkStreamClient({ clientId, clientSecret });
-   * ```
+   * @example `await using client = new DingTalkStreamClient({ clientId, clientSecret });`
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-
-  /**
-   * A snapshot of the client: state, connections, counters. Contains no secret.
-   *
-   * @example
-   * ```ts
-   * setInterval(() => console.log(client.status()), 60_000);
-   * ```
-   */
+  /** A snapshot of the client: state, connections, counters. Contains no secret. @example `setInterval(() => console.log(client.status()), 60_000);` */
   status(): ClientStatus {
     return {
       state: this.#phase !== 'running' ? this.#phase : this.#supervisor.connections.open ? 'open' : this.#connectedAt ? 'reconnecting' : 'connecting',
@@ -481,14 +389,9 @@ export class DingTalkStreamClient {
       lastError: this.#lastError && { code: this.#lastError.code, message: this.#lastError.message },
     };
   }
-
   /**
    * The subscriptions sent with every open call, derived from the registrations.
-   *
-   * @example
-   * ```ts
-   * client.subscriptions(); // [{ type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' }]
-   * ```
+   * @example `client.subscriptions(); // [{ type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' }]`
    */
   subscriptions(): Subscription[] {
     const { callbacks, events } = this.#router.topics();
@@ -496,7 +399,6 @@ export class DingTalkStreamClient {
     for (const topic of callbacks) subs.push({ type: 'CALLBACK', topic });
     return subs;
   }
-
   #onState(event: ClientEventName | 'fatal', detail: unknown): void {
     if (event === 'fatal') return this.#fail(detail as DingTalkStreamError);
     if (event === 'error') this.#lastError = detail as DingTalkStreamError;
@@ -508,7 +410,6 @@ export class DingTalkStreamClient {
     }
     this.#emit(event, detail);
   }
-
   #fail(error: DingTalkStreamError): void {
     this.#lastError = error;
     this.#phase = 'failed';
@@ -520,7 +421,6 @@ export class DingTalkStreamClient {
     this.#stopping = this.#supervisor.stop();
     for (const close of this.#loops) close();
   }
-
   #emit(type: ClientEventName, detail: unknown): void {
     this.#events.dispatchEvent(new CustomEvent(type, { detail }));
   }

@@ -1,14 +1,9 @@
-/** Marks an error of either build (ESM or CommonJS) of this package; see {@link DingTalkStreamError}. */
+/** Marks an error of either build (ESM or CommonJS) of this package. */
 const BRAND = Symbol.for('dingtalk-stream-universal.error');
 
 /**
- * Every `code` an error of this SDK carries: the core's (connecting, frames, handlers,
- * configuration) and the chatbot layer's (OpenAPI, webhook, payloads, cards).
- *
- * @example
- * ```ts
- * const retryable: ErrorCode[] = ['OPEN_FAILED', 'HANDSHAKE_FAILED', 'TIMEOUT', 'RATE_LIMITED'];
- * ```
+ * Every `code` an error of this SDK carries: the core's and the chatbot layer's.
+ * @example `const retryable: ErrorCode[] = ['OPEN_FAILED', 'HANDSHAKE_FAILED', 'TIMEOUT', 'RATE_LIMITED'];`
  */
 export type ErrorCode =
   | 'CONFIG' | 'AUTH_FAILED' | 'OPEN_FAILED' | 'HANDSHAKE_FAILED' | 'TIMEOUT' | 'INSECURE_TRANSPORT' | 'REDIRECT_REFUSED'
@@ -18,17 +13,9 @@ export type ErrorCode =
   | 'INVALID_PAYLOAD' | 'INVALID_ARGUMENT' | 'AI_CARD_CLOSED';
 
 /**
- * Every error this SDK throws or reports is a {@link DingTalkStreamError} with a stable
- * `code`, so callers can branch on `err.code` instead of parsing messages. Messages say
- * what to do next and never contain a clientSecret, ticket or access token.
- *
- * @example
- * ```ts
- * try { await client.start(); }
- * catch (err) {
- *   if (err instanceof DingTalkStreamError && err.code === 'AUTH_FAILED') console.error('check the app credentials');
- * }
- * ```
+ * Every error this SDK throws or reports, with a stable `code` to branch on. Messages say what
+ * to do next and never contain a clientSecret, ticket or access token.
+ * @example `try { await client.start(); } catch (err) { if (err instanceof DingTalkStreamError && err.code === 'AUTH_FAILED') console.error('check the app credentials'); }`
  */
 export class DingTalkStreamError extends Error {
   /** Stable, machine-readable reason. */
@@ -38,24 +25,13 @@ export class DingTalkStreamError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
-
   /**
-   * `instanceof` that also holds across the package's two builds. Node loads the ESM build
-   * for `import` and the CommonJS build for `require`, each with its own copy of these
-   * classes; an app that does both (or requires a library that imports us) would otherwise
-   * see `err instanceof GatewayAuthError` fail for an error the other copy threw. An error of
-   * either copy counts as an instance of the class of the same name in the other.
-   *
-   * @example
-   * ```ts
-   * const { GatewayAuthError } = require('dingtalk-stream-universal'); // the CommonJS copy
-   * const esm = await import('dingtalk-stream-universal');               // the ESM copy
-   * new GatewayAuthError(401, '') instanceof esm.GatewayAuthError;         // true
-   * ```
+   * `instanceof` across the package's two builds: an app that both imports (ESM) and requires
+   * (CommonJS) it has two copies of each class, and an error of either copy counts as an
+   * instance of the class of the same name in the other.
+   * @example `new (require('dingtalk-stream-universal').ConfigError)('x') instanceof (await import('dingtalk-stream-universal')).ConfigError; // true`
    */
   static override [Symbol.hasInstance]<C extends abstract new (...args: never) => unknown>(this: C, value: unknown): value is InstanceType<C> {
-    // up the prototype chain: this class's prototype, or one of ours (it carries the brand)
-    // from the other build whose class has this one's name
     for (let proto: unknown = value; (proto = proto != null && Object.getPrototypeOf(proto)); ) {
       if (proto === this.prototype || (BRAND in (proto as object) && (proto as object).constructor.name === this.name)) return true;
     }
@@ -65,14 +41,9 @@ export class DingTalkStreamError extends Error {
 (DingTalkStreamError.prototype as { [BRAND]?: true })[BRAND] = true;
 
 /**
- * A mistake in how the client is set up, thrown at once by the call that made it: missing
- * credentials, an unknown option, an invalid topic or handler, a second handler for a topic.
- *
- * @example
- * ```ts
- * new DingTalkStreamClient({ clientId, clientSecret, openApiHots: url });
- * // ConfigError (CONFIG): Unknown option openApiHots for DingTalkStreamClient (did you mean openApiHost?)
- * ```
+ * A mistake in how the client is set up, thrown at once by the call that made it (missing
+ * credentials, an unknown option, a second handler for a topic, …).
+ * @example `new DingTalkStreamClient({ clientId, clientSecret, openApiHots: url }); // ConfigError: Unknown option openApiHots … (did you mean openApiHost?)`
  */
 export class ConfigError extends DingTalkStreamError {
   constructor(message: string) {
@@ -81,16 +52,9 @@ export class ConfigError extends DingTalkStreamError {
 }
 
 /**
- * The gateway refused the credentials (a 4xx other than 408/429 on the open-connection call).
- * The client stops instead of retrying forever.
- *
- * @example
- * ```ts
- * client.addEventListener('error', (e) => {
- *   const err = (e as CustomEvent<Error>).detail;
- *   if (err instanceof GatewayAuthError) process.exit(1);
- * });
- * ```
+ * The gateway refused the credentials (a 4xx other than 408/425/429 or throttling): the
+ * client stops instead of retrying forever.
+ * @example `client.addEventListener('error', (e) => { if (e.detail instanceof GatewayAuthError) process.exit(1); });`
  */
 export class GatewayAuthError extends DingTalkStreamError {
   /** HTTP status the gateway answered with. */
@@ -102,16 +66,9 @@ export class GatewayAuthError extends DingTalkStreamError {
 }
 
 /**
- * The open-connection call or the WebSocket handshake failed in a way worth retrying
- * (5xx, 429, timeout, network error, a body without `endpoint`/`ticket`).
- *
- * @example
- * ```ts
- * client.addEventListener('error', (e) => {
- *   const err = (e as CustomEvent<Error>).detail;
- *   if (err instanceof GatewayError) console.warn('gateway trouble, retrying:', err.message);
- * });
- * ```
+ * The open-connection call or the handshake failed in a way worth retrying (5xx, 429,
+ * timeout, network error, no endpoint/ticket in the answer).
+ * @example `client.addEventListener('error', (e) => { if (e.detail instanceof GatewayError) console.warn('retrying:', e.detail.message); });`
  */
 export class GatewayError extends DingTalkStreamError {
   /** HTTP status, when there was a response. */
@@ -124,11 +81,7 @@ export class GatewayError extends DingTalkStreamError {
 
 /**
  * Refused to talk plain `http:`/`ws:` to a host that is not loopback.
- *
- * @example
- * ```ts
- * new DingTalkStreamClient({ clientId, clientSecret, openApiHost: 'http://example.com' }); // throws InsecureTransportError
- * ```
+ * @example `new DingTalkStreamClient({ clientId, clientSecret, openApiHost: 'http://example.com' }); // throws InsecureTransportError`
  */
 export class InsecureTransportError extends DingTalkStreamError {
   constructor(url: string) {
@@ -137,14 +90,9 @@ export class InsecureTransportError extends DingTalkStreamError {
 }
 
 /**
- * A host answered with a redirect (3xx), which the SDK never follows: every request it makes
- * carries a secret (the clientSecret, an access token, a reply to a private chat), and a
- * redirect would re-send it to wherever `Location` points. Point the URL at the final host.
- *
- * @example
- * ```ts
- * if (err instanceof RedirectRefusedError) console.error(err.message); // names both hosts, never the query
- * ```
+ * A host answered with a redirect, which is never followed: every request carries a secret,
+ * and a redirect would re-send it to wherever `Location` points.
+ * @example `if (err instanceof RedirectRefusedError) console.error(err.message); // names both hosts, never the query`
  */
 export class RedirectRefusedError extends DingTalkStreamError {
   readonly status: number;
@@ -153,42 +101,25 @@ export class RedirectRefusedError extends DingTalkStreamError {
     try {
       to = location ? ` to ${new URL(location, `https://${host}`).origin}` : '';
     } catch {
-      /* an unparsable Location is just left out */
+      /* an unparsable Location is left out */
     }
     super('REDIRECT_REFUSED', `${host} answered HTTP ${status || 'redirect'}${to}: not followed, the request carries credentials. Use the final URL.`);
     this.status = status;
   }
 }
 
-/**
- * The fetch options every SDK request uses: no redirect is followed (`'manual'`, since workerd
- * rejects `'error'`), and {@link refuseRedirect} turns one into an error.
- */
+/** The fetch options of every request: no redirect followed (`'manual'`: workerd rejects `'error'`). */
 export const NO_REDIRECT = { redirect: 'manual' } as const;
 
-/**
- * Throws {@link RedirectRefusedError} for a 3xx answer (or a browser's opaque redirect).
- *
- * @example
- * ```ts
- * refuseRedirect(await fetch(url, { ...NO_REDIRECT, method: 'POST', body }), 'api.dingtalk.com');
- * ```
- */
+/** Throws {@link RedirectRefusedError} for a 3xx answer (or an opaque redirect). */
 export function refuseRedirect(res: Response, host: string): void {
   if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) throw new RedirectRefusedError(host, res.status, res.headers.get('location'));
 }
 
 /**
- * A frame from the gateway that could not be parsed or validated. Reported once through
- * the `error` event and a warning; the client keeps running.
- *
- * @example
- * ```ts
- * client.addEventListener('error', (e) => {
- *   const err = (e as CustomEvent<Error>).detail;
- *   if (err instanceof FrameError) metrics.increment('dingtalk.bad_frame');
- * });
- * ```
+ * A frame from the gateway that could not be parsed: reported once (the `error` event and a
+ * warning), acked 400 when it has a messageId; the client keeps running.
+ * @example `client.addEventListener('error', (e) => { if (e.detail instanceof FrameError) metrics.increment('dingtalk.bad_frame'); });`
  */
 export class FrameError extends DingTalkStreamError {
   /** The frame's `messageId` when it could be read. */
@@ -200,37 +131,21 @@ export class FrameError extends DingTalkStreamError {
 }
 
 /**
- * A registered handler threw, or did not finish within its timeout. The message was acked
- * according to the ack policy (LATER for events, code 500 for callbacks).
- *
- * @example
- * ```ts
- * client.addEventListener('error', (e) => {
- *   const err = (e as CustomEvent<Error>).detail;
- *   if (err instanceof HandlerError) console.error(err.topic, err.messageId, err.cause);
- * });
- * ```
+ * A handler threw, answered something that cannot be sent, or did not finish in time; the
+ * message was acked by the policy of its topic.
+ * @example `client.addEventListener('error', (e) => { if (e.detail instanceof HandlerError) console.error(e.detail.topic, e.detail.cause); });`
  */
 export class HandlerError extends DingTalkStreamError {
   readonly topic: string;
   readonly messageId: string;
   constructor(code: 'HANDLER_FAILED' | 'HANDLER_TIMEOUT', topic: string, messageId: string, cause?: unknown) {
-    super(code, `Handler for ${topic} ${code === 'HANDLER_TIMEOUT' ? 'timed out; acked by policy' : 'threw'} (message ${messageId})`, { cause });
+    super(code, `Handler for ${topic} ${code === 'HANDLER_TIMEOUT' ? 'timed out; acked by policy' : 'failed'} (message ${messageId})`, { cause });
     this.topic = topic;
     this.messageId = messageId;
   }
 }
 
-/**
- * The client was stopped (or its `signal` aborted) before the operation finished.
- *
- * @example
- * ```ts
- * const started = client.start();
- * await client.stop();
- * await started.catch((err) => err.code === 'STOPPED'); // true
- * ```
- */
+/** The client was stopped (or its `signal` aborted) before the operation finished. @example `await client.start().catch((err) => err.code === 'STOPPED');` */
 export class ClientStoppedError extends DingTalkStreamError {
   constructor() {
     super('STOPPED', 'Client stopped');

@@ -2,11 +2,7 @@
  * dingtalk-stream-universal: the DingTalk Stream Mode client on WHATWG `WebSocket` and
  * `fetch`. This entry uses the runtime's globals (Deno, Bun, workerd, Node 22+); on Node
  * the package's `node` export condition picks an adapter that falls back to `ws`.
- *
- * @example
- * ```ts
- * import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';
- * ```
+ * @example `import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';`
  * @module
  */
 export { DingTalkStreamClient, Credential } from './client.js';

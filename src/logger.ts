@@ -1,10 +1,6 @@
 /**
  * A console-shaped logger. Pass `console`, pino, or anything with these four methods.
- *
- * @example
- * ```ts
- * new DingTalkStreamClient({ clientId, clientSecret, logger: console, logLevel: 'debug' });
- * ```
+ * @example `new DingTalkStreamClient({ clientId, clientSecret, logger: console, logLevel: 'debug' });`
  */
 export interface Logger {
   debug(message: string, ...args: unknown[]): void;
@@ -13,22 +9,14 @@ export interface Logger {
   error(message: string, ...args: unknown[]): void;
 }
 
-/**
- * Levels from the most to the least verbose; `'silent'` turns everything off.
- *
- * @example
- * ```ts
- * const level: LogLevel = 'warn';
- * ```
- */
+/** Levels from the most to the least verbose; `'silent'` turns everything off. @example `const level: LogLevel = 'warn';` */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
 /**
- * Remembers the secrets of one client (clientSecret, tickets, access tokens) and scrubs
- * them from any text before it reaches a log line or an error message. A second line of
- * defence: the code never puts a secret into a message on purpose.
+ * Remembers the secrets of one client (clientSecret, tickets, access tokens) and scrubs them
+ * from any text before it reaches a log line or an error message: a second line of defence.
  *
  * @example
  * ```ts
@@ -37,17 +25,11 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, s
  * ```
  */
 export class Redactor {
-  // arrays of their exact length, copied on change: a client holds one or two of each, and an
-  // empty Set costs ~150 bytes (this is per client, and a process may host thousands)
-  /** Credentials (clientSecret, proxy password): kept for the client's life. */
+  // arrays of their exact length, copied on change: an empty Set costs ~150 bytes per client
   #permanent: string[] = [];
-  /** Tickets and tokens: the newest 64 (newest first), since they expire and are replaced. */
+  /** Tickets and tokens: the newest 64 (they expire and are replaced). */
   #recent: string[] = [];
-  /**
-   * Registers a value that must never be printed. Short values are ignored (they would mangle
-   * text). `permanent` for credentials, which must never be evicted (each is added once); tickets
-   * and tokens are kept in a bounded list (each lives minutes to hours and is replaced by the next).
-   */
+  /** Registers a value never to print (ignored when short); `permanent` for credentials, which are never evicted. */
   add(secret: string | undefined, permanent = false): void {
     if (!secret || secret.length < 6) return;
     if (permanent) this.#permanent = this.#permanent.concat(secret);
@@ -60,11 +42,7 @@ export class Redactor {
   }
 }
 
-/**
- * Formats a log argument as text (an error with its stack, which starts with its name and
- * message). Never throws: a value whose `String()` throws (e.g. `Object.create(null)`, thrown
- * by a handler) must not turn logging into a second failure.
- */
+/** A log argument as text (an error with its stack); never throws, whatever a handler threw. */
 const describe = (arg: unknown): string => {
   try {
     return arg instanceof Error ? arg.stack || `${arg.name}: ${arg.message}` : String(arg);
@@ -77,15 +55,9 @@ const describe = (arg: unknown): string => {
 const noop = () => {};
 
 /**
- * Wraps a user logger: drops calls below `level` before any formatting work, scrubs
- * every secret the {@link Redactor} knows from the text, and never throws. Arguments are flattened to
- * strings so no object holding a secret can slip through by reference.
- *
- * @example
- * ```ts
- * const log = createLogger(console, 'info', new Redactor());
- * log.debug('not printed');
- * ```
+ * Wraps a user logger: drops calls below `level` before any formatting, flattens arguments to
+ * text (no object holding a secret slips through by reference), scrubs every secret the
+ * {@link Redactor} knows, and never throws.
  */
 export function createLogger(target: Logger | undefined, level: LogLevel, redactor: Redactor): Logger {
   const min = rank[level];

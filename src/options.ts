@@ -10,14 +10,7 @@ const MAX_DELAY = 2_147_483_647;
  */
 type Kind = 'ms' | 'off' | 'count' | 'string' | 'function' | 'object' | 'boolean' | 'any' | readonly string[];
 
-/**
- * One row of an options table: how the setting is checked and its default; `T` is its type.
- *
- * @example
- * ```ts
- * const TABLE = { timeoutMs: ms(45_000), name: opt<string>('string') };
- * ```
- */
+/** One row of an options table: how the setting is checked and its default; `T` is its type. @example `const TABLE = { timeoutMs: ms(45_000), name: opt<string>('string') };` */
 export type Rule<T = unknown> = readonly [kind: Kind, fallback: T] & { readonly type?: T };
 
 /** The options a table accepts: each may be left out or `undefined`. Its rows' TSDoc is theirs. */
@@ -53,11 +46,7 @@ function distance(a: string, b: string): number {
  * Checks `given` against `table`: an unknown key (with the nearest known one), a value of the
  * wrong kind or a negative number is a {@link ConfigError} naming `owner`; `undefined` takes
  * the default. The one place every options object a user passes is read.
- *
- * @example
- * ```ts
- * const { timeoutMs } = readOptions('registerGraphApiHandler', { timeoutMs: ms(45_000) }, options);
- * ```
+ * @example `const { timeoutMs } = readOptions('registerGraphApiHandler', { timeoutMs: ms(45_000) }, options);`
  */
 export function readOptions<T extends Record<string, Rule<any>>>(owner: string, table: T, given: object | null | undefined): ValuesOf<T> {
   const out: Record<string, unknown> = {};

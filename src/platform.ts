@@ -1,7 +1,7 @@
 /**
- * The minimal WebSocket the core needs: the WHATWG shape, which the global `WebSocket` of
- * Deno, Bun, workerd and Node 22+ has, and so does `ws`. As in WHATWG, every event a listener
- * gets carries its `type` (the client listens with one function and tells events apart by it).
+ * The WebSocket the core needs: the WHATWG shape (the global one of Deno, Bun, workerd and
+ * Node 22+, and `ws`). Every event a listener gets carries its `type`, as in WHATWG.
+ * @example `const socket: SocketLike = new WebSocket('wss://example.com');`
  */
 export interface SocketLike {
   readonly readyState: number;
@@ -12,15 +12,8 @@ export interface SocketLike {
 }
 
 /**
- * Everything runtime-specific the core uses, handed in by an adapter. The core itself only
- * touches WHATWG globals through this object, so a runtime is swapped by swapping it.
- *
- * @example
- * ```ts
- * // e.g. the `ws` package's class on Node 20, which has no global WebSocket
- * const platform: Platform = { WebSocket: MyWebSocket, fetch };
- * new DingTalkStreamClient({ clientId, clientSecret, platform });
- * ```
+ * Everything runtime-specific the core uses, handed in by an adapter: a runtime is swapped by
+ * swapping it. @example `new DingTalkStreamClient({ clientId, clientSecret, platform: { WebSocket: WsClass, fetch } });`
  */
 export interface Platform {
   /** A WHATWG-compatible WebSocket constructor. */
@@ -29,40 +22,17 @@ export interface Platform {
   fetch: typeof fetch;
   /** The adapter's name, sent in the `ua` field (e.g. `node`, `deno`, `workerd`). */
   name?: string;
-  /**
-   * Sends a WebSocket protocol ping on an open `socket` and calls `onPong` when the pong
-   * arrives (the same `onPong` for every ping of one socket). Only for sockets that can ping
-   * (`ws` on Node 20, Bun's client); the WHATWG API cannot, so without it a socket silent
-   * for `idleTimeoutMs` is replaced instead of pinged.
-   *
-   * @example
-   * ```ts
-   * // a socket with an EventEmitter-style `ping()` and `pong` event, like `ws`
-   * const ping: Platform['ping'] = (socket, onPong) => {
-   *   const s = socket as SocketLike & { ping(): void; once(type: 'pong', fn: () => void): void };
-   *   s.once('pong', onPong);
-   *   s.ping();
-   * };
-   * ```
-   */
+  /** Pings an open `socket`, `onPong` (the same for every ping of a socket) when the pong comes; where sockets can (`ws`, Bun), else a silent socket is replaced. */
   ping?(socket: SocketLike, onPong: () => void): void;
 }
 
 /**
  * The platform built from the runtime's globals (Deno, Bun, workerd, browsers, Node 22+).
  * Read at client construction, so importing the package never touches a global.
- *
- * @example
- * ```ts
- * const platform = globalPlatform('deno');
- * ```
+ * @example `const platform = globalPlatform('deno');`
  */
 export function globalPlatform(name = 'web'): Platform {
   const { WebSocket } = globalThis as { WebSocket?: Platform['WebSocket'] };
   if (!WebSocket) throw new TypeError('No global WebSocket here: pass platform.WebSocket (e.g. from `ws`)');
-  return {
-    WebSocket,
-    fetch: (input, init) => fetch(input, init),
-    name,
-  };
+  return { WebSocket, fetch: (input, init) => fetch(input, init), name };
 }

@@ -21,7 +21,7 @@ describe('handler errors in the log', () => {
     const ack = await gw.waitForAck(gw.pushCallback(TOPIC_CARD, { outTrackId: 'card-1' }));
     expect(ack.code).toBe(500);
     const line = c.log.lines.find((l) => l.startsWith('error ') && l.includes('ReferenceError'))!;
-    expect(line).toContain(`Handler for ${TOPIC_CARD} threw`);
+    expect(line).toContain(`Handler for ${TOPIC_CARD} failed`);
     expect(line).toContain('ReferenceError: x is not defined');
     expect(line).toMatch(/\n\s+at buggy \(.*handler-stack\.test\.ts:\d+:\d+\)/);
   });
@@ -37,7 +37,7 @@ describe('handler errors in the log', () => {
     gw.pushChatbotMessage('hello');
     await gw.waitFor(() => c.log.lines.some((l) => l.includes('ReferenceError')), 5000, 'the error line');
     const line = c.log.lines.find((l) => l.includes('ReferenceError'))!;
-    expect(line).toMatch(/^error .*threw.*\(acked on receipt\) ReferenceError: x is not defined\n\s+at buggy \(.*handler-stack\.test\.ts:\d+/s);
+    expect(line).toMatch(/^error .*failed.*\(acked on receipt\) ReferenceError: x is not defined\n\s+at buggy \(.*handler-stack\.test\.ts:\d+/s);
     expect(events[0]).toBeInstanceOf(HandlerError);
     expect((events[0] as HandlerError).cause).toBeInstanceOf(ReferenceError);
     expect(told[0]).toBeInstanceOf(ReferenceError);

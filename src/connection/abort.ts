@@ -1,8 +1,4 @@
-/**
- * A child signal that aborts when `parent` does or after `ms`, whichever comes first;
- * `done()` releases the timer and the listener. The child aborted while the parent did not
- * means the time ran out.
- */
+/** A child signal that aborts when `parent` does or after `ms` (aborted while the parent is not: time ran out); `done()` releases both. */
 export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const onAbort = () => controller.abort();

@@ -3,27 +3,13 @@ import type { Platform } from '../platform.js';
 import { deadline } from './abort.js';
 import { assertSecureUrl } from './transport.js';
 
-/**
- * One entry of the open-connection call's `subscriptions`.
- *
- * @example
- * ```ts
- * const s: Subscription = { type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' };
- * ```
- */
+/** One entry of the open-connection call's `subscriptions`. @example `const s: Subscription = { type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' };` */
 export interface Subscription {
   type: 'EVENT' | 'CALLBACK';
   topic: string;
 }
 
-/**
- * What the open-connection call needs.
- *
- * @example
- * ```ts
- * const req: OpenRequest = { openApiHost: 'https://api.dingtalk.com', clientId, clientSecret, subscriptions: [], ua: 'dingtalk-stream-universal/0.1.0' };
- * ```
- */
+/** What the open-connection call needs. */
 export interface OpenRequest {
   openApiHost: string;
   clientId: string;
@@ -32,14 +18,7 @@ export interface OpenRequest {
   ua: string;
 }
 
-/**
- * The gateway's answer: where to connect, and a single-use ticket valid for about 90 s.
- *
- * @example
- * ```ts
- * const { endpoint, ticket } = await openConnection(platform, req, 10_000, signal);
- * ```
- */
+/** The gateway's answer: where to connect, and a single-use ticket valid for about 90 s. */
 export interface Endpoint {
   endpoint: string;
   ticket: string;
@@ -47,11 +26,7 @@ export interface Endpoint {
 
 const OPEN_PATH = '/v1.0/gateway/connections/open';
 
-/**
- * What really went wrong under a wrapper such as Node's `fetch failed`: the innermost
- * `cause`, e.g. `getaddrinfo ENOTFOUND api.dingtalk.com` or `connect ECONNREFUSED 127.0.0.1:1`
- * (its `code` where the message is empty, as in an AggregateError).
- */
+/** What went wrong under a wrapper such as Node's `fetch failed`: the innermost `cause` (`getaddrinfo ENOTFOUND …`), or its `code`. */
 const rootCause = (err: unknown): string => {
   let e = err as { cause?: unknown; message?: string; code?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
@@ -59,14 +34,9 @@ const rootCause = (err: unknown): string => {
 };
 
 /**
- * `POST {openApiHost}/v1.0/gateway/connections/open`: trades the app credentials for an
- * endpoint and a fresh ticket. A 4xx (other than 408/429) is a {@link GatewayAuthError};
- * everything else that fails is a retryable {@link GatewayError}.
- *
- * @example
- * ```ts
- * const { endpoint, ticket } = await openConnection(globalPlatform(), req, 10_000, new AbortController().signal);
- * ```
+ * `POST {openApiHost}/v1.0/gateway/connections/open`: the app credentials for an endpoint and a
+ * fresh ticket. A 4xx that time does not fix is a {@link GatewayAuthError}; every other failure
+ * a retryable {@link GatewayError}.
  */
 export async function openConnection(platform: Platform, req: OpenRequest, timeoutMs: number, signal: AbortSignal): Promise<Endpoint> {
   const { href: url, host } = assertSecureUrl(req.openApiHost.replace(/\/+$/, '') + OPEN_PATH);
@@ -92,18 +62,14 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
     } catch (err) {
       if (err instanceof RedirectRefusedError) throw err;
       if (signal.aborted) throw new ClientStoppedError();
-      // the deadline's signal aborted, the client's not: the time ran out
       if (limit.signal.aborted) throw new GatewayError('TIMEOUT', `Open call to ${host} timed out after ${timeoutMs} ms`);
       throw new GatewayError('OPEN_FAILED', `Open call to ${host} failed: ${rootCause(err)}`, undefined, err);
     }
-    // a server that echoes the request would put the clientSecret into the error, and from
-    // there into start()'s rejection, status().lastError and the `error` event
-    // (the start of the body: DingTalk's are short JSON, `code`, `message`, `requestid`)
+    // the start of the body (DingTalk's are short JSON), without the clientSecret a server that
+    // echoes the request would put into the error
     const said = text.split(req.clientSecret).join('***').slice(0, 200);
-    // A 4xx is the app's own problem (credentials, Stream Mode off, a wrong host), which no retry
-    // fixes: stop and say so, where the official SDKs retry it forever. But 408, 425 and 429,
-    // and a 403 whose body says it was throttled (QpsLimit, Throttling: DingTalk's rate-limit
-    // answers, protocol.md §10.3), pass with time: retried with backoff.
+    // a 4xx is the app's own problem (credentials, Stream Mode off), which no retry fixes (the
+    // official SDKs retry it forever); 408, 425, 429 and a throttled 403 (protocol.md §10.3) pass with time
     const throttled = res.status === 403 && /qpslimit|throttl|flowcontrol/i.test(text);
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 425 && res.status !== 429 && !throttled) {
       throw new GatewayAuthError(res.status, said, host);
@@ -126,15 +92,7 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
   }
 }
 
-/**
- * The WebSocket URL for an endpoint and ticket: `endpoint?ticket=<encoded ticket>`.
- *
- * @example
- * ```ts
- * socketUrl({ endpoint: 'wss://wss-open-connection.dingtalk.com:443/connect', ticket: 't-1' });
- * // 'wss://wss-open-connection.dingtalk.com:443/connect?ticket=t-1'
- * ```
- */
+/** The WebSocket URL for an endpoint and ticket: `endpoint?ticket=<encoded ticket>`. */
 export function socketUrl({ endpoint, ticket }: Endpoint): string {
   return `${endpoint}${endpoint.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(ticket)}`;
 }

@@ -7,11 +7,8 @@ import { StreamConnection, type ConnectionHost, type RetireReason } from './conn
 import { socketUrl, type Endpoint } from './gateway.js';
 import { assertSecureUrl } from './transport.js';
 
-/**
- * Tuning of the connection supervisor; defaults live in the client.
- */
+/** The supervisor's settings, from the client's. */
 export interface SupervisorSettings {
-  /** Parallel connections to keep (the gateway spreads pushes across them). */
   connections: number;
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
@@ -20,17 +17,16 @@ export interface SupervisorSettings {
   connectionTtlMs: number;
   backoffBaseMs: number;
   backoffCapMs: number;
-  /** A connection must stay up this long before the retry counter resets. */
   stableAfterMs: number;
   maxFrameSize: number;
 }
 
-/** What the supervisor reports to the client. */
+/** What the supervisor asks of the client, and reports to it. */
 export interface SupervisorHooks {
   getEndpoint(signal: AbortSignal): Promise<Endpoint>;
   /** A step of a connection's life, with the slot and connection it concerns. */
   onState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void;
-  /** A connect failed: `error`, retried with backoff, or `fatal`, which no retry fixes (the run is over). */
+  /** A connect failed: `error` is retried with backoff, `fatal` no retry fixes (the run is over). */
   onState(event: 'error' | 'fatal', error: DingTalkStreamError): void;
 }
 
@@ -39,52 +35,45 @@ export interface FrameHandler {
   handle(conn: StreamConnection, parsed: ParseResult, size: number): void;
 }
 
-/** One run, from `start()` to `stop()`: what stopping it must end, and what it waits for. */
+/** One run, from `start()` to `stop()`: the connect loops running, what aborts their waits (none while no loop runs), and `stop()`'s resolve. */
 interface Run {
-  /** Connect loops running now (open call, handshake, backoff). */
   loops: number;
-  /** Aborts the running loops' waits; there is none while no loop runs (an idle signal costs ~0.5 KB). */
   controller: AbortController | undefined;
-  /** Set by `stop()`: called once no loop runs and every socket of the run is closed. */
   stopped: (() => void) | undefined;
 }
 
 /**
- * Decides which connections should exist. Each connection slot runs a connect loop (open
- * call, handshake, backoff) until a connection opens; when that connection is retired or
- * dropped, the loop runs again for its successor. An open connection therefore waits on
- * nothing: its socket's events drive what comes next. Every await of a loop is abortable
- * (`stop()` aborts its run's signal) and a connection's end starts a loop only while its run
- * is the current one, so after `stop()` no stale loop can ever open a socket again (the
- * generation guard). Replacements are make-before-break: a retired connection keeps acking
- * while its successor opens.
+ * Decides which connections should exist. Each slot runs a connect loop (open call, handshake,
+ * backoff) until a connection opens; when that connection is retired or dropped, the loop runs
+ * again for its successor, so an open connection waits on nothing. Every await of a loop is
+ * abortable, and a connection's end starts a loop only while its run is the current one: after
+ * `stop()` no stale loop can open a socket (the generation guard). Replacements are
+ * make-before-break: a retired connection keeps acking while its successor opens.
  */
 export class Supervisor implements ConnectionHost {
-  /** Every socket not yet closed (an array of its exact length, replaced on change: smaller than a Set). */
+  /** Every socket not yet closed (an array of its exact length, replaced on change). */
   #live: StreamConnection[] = [];
   #run: Run | undefined;
   #nextId = 1;
   /** Reconnect attempts so far (failed opens and dropped connections). */
   reconnectAttempts = 0;
   #maxLive = 0;
-
-  readonly platform: Platform;
-  readonly settings: SupervisorSettings;
-  readonly logger: Logger;
   readonly #hooks: SupervisorHooks;
   readonly #router: FrameHandler;
   readonly #redactor: Redactor;
-  /** `router` handles every frame (an object, not a closure: no per-client function for it). */
-  constructor(platform: Platform, settings: SupervisorSettings, hooks: SupervisorHooks, router: FrameHandler, logger: Logger, redactor: Redactor) {
-    this.platform = platform;
-    this.settings = settings;
+  constructor(
+    readonly platform: Platform,
+    readonly settings: SupervisorSettings,
+    hooks: SupervisorHooks,
+    router: FrameHandler,
+    readonly logger: Logger,
+    redactor: Redactor,
+  ) {
     this.#hooks = hooks;
     this.#router = router;
-    this.logger = logger;
     this.#redactor = redactor;
   }
-
-  /** Open sockets right now (open or draining). */
+  /** Open sockets right now (open or draining), and the most there ever were at once. */
   get connections(): { open: number; draining: number; peak: number } {
     let open = 0;
     let draining = 0;
@@ -94,18 +83,12 @@ export class Supervisor implements ConnectionHost {
     }
     return { open, draining, peak: this.#maxLive };
   }
-
-  /** Starts a connect loop for every slot; each open is reported through the hooks. */
+  /** Starts a connect loop for every slot. */
   start(): void {
-    // every field set here: one added later would cost the object a property array
     const run: Run = (this.#run = { loops: 0, controller: undefined, stopped: undefined });
     for (let slot = 0; slot < Math.max(1, this.settings.connections); slot++) void this.#connect(run, slot, 0);
   }
-
-  /**
-   * Ends the current run: aborts its connect loops and closes its sockets at once. Resolves
-   * when every loop has returned and every socket of the run is closed.
-   */
+  /** Ends the current run: aborts its loops, closes its sockets; resolves when every loop returned and every socket is closed. */
   stop(): Promise<void> {
     const run = this.#run;
     this.#run = undefined;
@@ -117,65 +100,50 @@ export class Supervisor implements ConnectionHost {
       this.#settle(run);
     });
   }
-
   /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */
   retire(conn: StreamConnection, reason: RetireReason): void {
     if (conn.state !== 'open') return;
     this.logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
-    // at most one older draining socket per slot besides the one retiring now: the oldest goes first
+    // at most one older draining socket per slot besides this one: the oldest go first
     const draining = this.#live.filter((c) => c.state === 'draining');
     for (const old of draining.slice(0, Math.max(0, draining.length - this.settings.connections))) old.close(1000, 'too many draining');
     conn.retiredFor = reason;
     conn.drain(this.settings.drainTimeoutMs);
-    this.#ended(conn); // its successor opens now
+    this.#ended(conn);
   }
-
   /** Retires every open connection (e.g. to pick up new subscriptions). */
   rotateAll(reason: RetireReason): void {
     for (const c of this.#live) this.retire(c, reason);
   }
-
-  /** {@link ConnectionHost.onMessage}: a frame, for the router. */
   onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void {
     this.#router.handle(conn, parsed, size);
   }
-
-  /** {@link ConnectionHost.onClosed}: if the socket was a slot's, the slot opens its successor. */
   onClosed(conn: StreamConnection, code: number, reason: string): void {
     this.#live = this.#live.filter((c) => c !== conn);
     this.#hooks.onState('close', { connectionId: conn.id, code, reason });
     this.#ended(conn);
     this.#settle(conn.run as Run);
   }
-
-  /** Resolves a stopped run's `stop()` once no loop of it runs and none of its sockets is left. */
   #settle(run: Run): void {
     if (run.stopped && !run.loops && !this.#live.some((c) => c.run === run)) run.stopped();
   }
-
   /**
-   * The slot's connection was retired (make-before-break) or dropped: the slot's loop runs
-   * again. After a planned rotation (TTL, new subscriptions) or a stable connection the
-   * successor opens at once, otherwise it counts toward backoff. A connection retired soon
-   * after it opened counts from the second time on: a gateway that sends `disconnect` to
-   * every new socket must not get hundreds of open calls a second.
+   * The slot's connection was retired or dropped: the slot's loop runs again. After a planned
+   * rotation or a stable connection the successor opens at once, else it counts toward
+   * backoff; a connection retired soon after it opened counts from the second time on (a
+   * gateway that sends `disconnect` to every new socket must not get an open call per instant).
    */
   #ended(conn: StreamConnection): void {
     const { slot, retiredFor } = conn;
     const run = this.#run;
     if (slot === undefined || !run || conn.run !== run) return;
-    conn.slot = undefined; // the slot's next connection is on its way: this one's end is not news
+    conn.slot = undefined; // its successor is on its way: this one's end is no longer news
     const stable = performance.now() - conn.openedAt >= this.settings.stableAfterMs || retiredFor === 'ttl' || retiredFor === 'resubscribe';
     const attempt = stable ? 0 : conn.attempt;
     if (retiredFor && (stable || !attempt)) void this.#connect(run, slot, stable ? 0 : 1);
     else void this.#connect(run, slot, attempt, `connection #${conn.id} ${retiredFor ? 'retired soon after it opened' : 'dropped'}`);
   }
-
-  /**
-   * The connect loop of one slot: waits out the backoff when there is a `reason` to (the
-   * previous attempt failed, or the connection dropped), then opens a connection, until one
-   * opens or the run ends.
-   */
+  /** A slot's connect loop: the backoff when there is a `reason` to wait, then an attempt, until a connection opens or the run ends. */
   async #connect(run: Run, slot: number, attempt: number, reason?: string): Promise<void> {
     let error: DingTalkStreamError | undefined;
     run.loops++;
@@ -188,8 +156,6 @@ export class Supervisor implements ConnectionHost {
           this.reconnectAttempts++;
           this.logger.warn(`${reason}; retry ${attempt} in ${delay} ms`);
           this.#hooks.onState('reconnecting', { slot, attempt, delay, error });
-          // the backoff: a deadline that ends early only when the run is stopped (it is not yet:
-          // a stopped run starts no loop, and a loop returns as soon as it sees its run stopped)
           const wait = deadline(signal, delay);
           await new Promise((resolve) => wait.signal.addEventListener('abort', resolve));
           wait.done();
@@ -201,12 +167,10 @@ export class Supervisor implements ConnectionHost {
           this.#hooks.onState('open', { slot, connectionId: conn.id });
           conn.slot = slot;
           conn.attempt = attempt;
-          // retired or dropped already, while its open was being reported: the successor is due
-          if (conn.state !== 'open') this.#ended(conn);
+          if (conn.state !== 'open') this.#ended(conn); // gone already while its open was reported
           return;
         } catch (err) {
           if (signal.aborted || err instanceof ClientStoppedError) return;
-          // what retrying cannot fix
           if (err instanceof GatewayAuthError || err instanceof InsecureTransportError || err instanceof RedirectRefusedError) return this.#hooks.onState('fatal', err);
           error = err instanceof DingTalkStreamError ? err : new GatewayError('OPEN_FAILED', String(err));
           this.#hooks.onState('error', error);
@@ -218,8 +182,7 @@ export class Supervisor implements ConnectionHost {
       this.#settle(run);
     }
   }
-
-  /** One attempt: fresh ticket, socket, handshake with a deadline. */
+  /** One attempt: a fresh ticket (single-use, never cached), the socket, the handshake within its deadline. */
   async #connectOnce(run: Run, signal: AbortSignal): Promise<StreamConnection> {
     const endpoint = await this.#hooks.getEndpoint(signal);
     this.#redactor.add(endpoint.ticket);
@@ -231,7 +194,6 @@ export class Supervisor implements ConnectionHost {
     this.#live = this.#live.concat(conn);
     this.#maxLive = Math.max(this.#maxLive, this.#live.length);
     const limit = deadline(signal, this.settings.handshakeTimeoutMs);
-    // fails the handshake (no need to remove it: after done() the deadline never fires)
     limit.signal.addEventListener('abort', () => conn.close(1000, 'handshake aborted'));
     try {
       await conn.handshake();
@@ -239,7 +201,6 @@ export class Supervisor implements ConnectionHost {
     } catch (err) {
       conn.close(1000, 'handshake failed');
       if (signal.aborted) throw new ClientStoppedError();
-      // the deadline's signal aborted, the run's not: the time ran out
       if (limit.signal.aborted) throw new GatewayError('TIMEOUT', `Handshake with ${host} timed out after ${this.settings.handshakeTimeoutMs} ms`);
       throw new GatewayError('HANDSHAKE_FAILED', `Handshake with ${host} failed: ${(err as Error).message}`, undefined, err);
     } finally {

@@ -5,14 +5,7 @@ import type { Claim, DedupStore } from './store.js';
 /**
  * The dedup key of a payload with no business id (card callbacks, graph calls): topic, length
  * and a 53-bit hash of `data`. Nothing in a card callback differs from one press to the next,
- * so a frame of the same topic with identical `data` counts as a redelivery: a lost ack is
- * harmless and a double click is answered once. A card that must act on every press puts
- * something that changes into its button's params.
- *
- * @example
- * ```ts
- * payloadKey('/v1.0/card/instances/callback', '{"outTrackId":"c1"}'); // 'raw:/v1.0/card/instances/callback 19 …'
- * ```
+ * so identical `data` counts as a redelivery (a lost ack is harmless, a double click answered once).
  */
 export function payloadKey(topic: string, data: string): string {
   let a = 0x9e3779b9;
@@ -38,18 +31,11 @@ const claimed: Claim = { state: 'claimed' };
 
 /**
  * Dedup of the gateway's redeliveries (at-least-once, each under a new messageId: protocol.md
- * §10.1) by one key per delivery (policy.ts's `dedupKey`): this process's window, and in front
- * of it the shared {@link DedupStore} when there is one. For as long as a key is remembered
- * (at least `ttlMs` unless more than `maxEntries` keys pass first) its handler runs once; a
- * duplicate of a key in flight waits for its ack, a duplicate of a done one gets the stored ack.
- * The window holds two generations of keys, dropped whole when the current one is `ttlMs` old or
- * half full: O(1) per message and no timestamp per key.
- *
- * @example
- * ```ts
- * const d = new Dedup(10 * 60_000, 10_000);
- * d.get('msg:A1'); // undefined: first time
- * ```
+ * §10.1), one key per delivery: this process's window, then the shared {@link DedupStore}.
+ * While a key is remembered (at least `ttlMs`, unless `maxEntries` keys pass first) its handler
+ * runs once; a duplicate in flight waits for its ack, one of a done key gets the stored ack.
+ * Two generations of keys, dropped whole when the current one is `ttlMs` old or half full: O(1)
+ * per message, no timestamp per key.
  */
 export class Dedup {
   #current: Map<string, Outcome | InFlight> = NONE;
@@ -60,22 +46,18 @@ export class Dedup {
     private readonly maxEntries: number,
     readonly store?: DedupStore,
   ) {}
-
   /** The ack remembered for `key`, or its waiters while it is in flight. */
   get(key: string): Outcome | InFlight | undefined {
     return this.#current.get(key) ?? this.#previous.get(key);
   }
-
   /** Marks `key` as in flight. */
   begin(key: string): void {
     this.#set(key, { waiters: [] });
   }
-
   /** Asks the shared store; a store that throws or rejects leaves this process to decide alone. */
   claim(key: string, leaseMs: number): Promise<Claim> {
     return new Promise<Claim>((resolve) => resolve(this.store!.claim(key, leaseMs))).catch(() => claimed);
   }
-
   /**
    * Applies a decision's effect to `key`: remember `ack`, or forget the key (here, and in the
    * store when this process holds its claim: `own`). Waiting duplicates get `ack` either way.
@@ -92,7 +74,6 @@ export class Dedup {
     // a store must neither throw nor reject; if it does, this process's window still holds
     if (own && store) new Promise<void>((resolve) => resolve(store.settle(key, remember ? ack : undefined, this.ttlMs))).catch(() => {});
   }
-
   #set(key: string, value: Outcome | InFlight): void {
     const now = performance.now();
     if (this.#current === NONE || this.#current.size * 2 >= this.maxEntries || now - this.#since >= this.ttlMs) {

@@ -1,18 +1,9 @@
 import { ConfigError } from '../errors.js';
-import { count, opt, readOptions, type Rule } from '../options.js';
+import { count, opt, readOptions, type Rule, type ValuesOf } from '../options.js';
 import type { EventStatus } from '../protocol/acks.js';
 import { TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from '../protocol/topics.js';
 
-/**
- * A message handed to a handler: the frame's headers and its `data`, already parsed.
- *
- * @example
- * ```ts
- * client.registerCallbackHandler(TOPIC_ROBOT, async (msg: StreamMessage) => {
- *   console.log(msg.messageId, msg.topic, msg.data);
- * });
- * ```
- */
+/** A message handed to a handler: the frame's headers and its parsed `data`. @example `client.registerCallbackHandler(TOPIC_ROBOT, (msg: StreamMessage) => console.log(msg.messageId, msg.data));` */
 export interface StreamMessage<T = unknown> {
   type: 'EVENT' | 'CALLBACK';
   topic: string;
@@ -24,35 +15,18 @@ export interface StreamMessage<T = unknown> {
 }
 
 /**
- * Handles one CALLBACK; what it returns (JSON-serialisable) is sent back as the ack's
- * `response` (card callbacks and graph API calls use it; chatbot messages ignore it).
- *
- * @example
- * ```ts
- * const onCard: CallbackHandler = async (msg) => ({ cardData: { cardParamMap: { clicked: 'yes' } } });
- * ```
+ * Handles one CALLBACK; what it returns is the ack's `response` (card callbacks and graph
+ * API calls use it; chatbot messages ignore it). @example `const onCard: CallbackHandler = async (msg) => ({ cardData: { cardParamMap: { clicked: 'yes' } } });`
  */
 export type CallbackHandler<T = unknown> = (message: StreamMessage<T>) => unknown;
 
 /**
- * Handles one EVENT. Return `'LATER'` (or throw) to have the gateway redeliver it;
- * anything else acks `SUCCESS`.
- *
- * @example
- * ```ts
- * const onEvent: EventHandler = async (event) => (event.headers.eventType === 'user_add_org' ? 'SUCCESS' : 'LATER');
- * ```
+ * Handles one EVENT. Return `'LATER'` (or throw) to have the gateway redeliver it; anything
+ * else acks `SUCCESS`. @example `const onEvent: EventHandler = async (event) => (event.headers.eventType === 'user_add_org' ? 'SUCCESS' : 'LATER');`
  */
 export type EventHandler<T = unknown> = (event: StreamMessage<T>) => EventResult | Promise<EventResult>;
 
-/**
- * What an EVENT handler may return; anything but `'LATER'` (or `{ status: 'LATER' }`) acks SUCCESS.
- *
- * @example
- * ```ts
- * const r: EventResult = { status: 'LATER', message: 'database down' };
- * ```
- */
+/** What an EVENT handler may return; anything but `'LATER'` (or `{ status: 'LATER' }`) acks SUCCESS. @example `const r: EventResult = { status: 'LATER', message: 'database down' };` */
 export type EventResult = EventStatus | void | null | undefined | { status: EventStatus; message?: string };
 
 /**
@@ -61,11 +35,7 @@ export type EventResult = EventStatus | void | null | undefined | { status: Even
  * within ~2 s under a new messageId (protocol.md §10.1), so the default depends on the topic:
  * chatbot messages `'immediate'` (the gateway ignores their answer; an LLM takes longer),
  * everything else `'after'` (a card callback's ack carries its answer, an event's its status).
- *
- * @example
- * ```ts
- * client.registerCallbackHandler(TOPIC_ROBOT, handler, { ack: 'after' }); // opt out of ack-on-receipt
- * ```
+ * @example `client.registerCallbackHandler(TOPIC_ROBOT, handler, { ack: 'after' }); // opt out of ack-on-receipt`
  */
 export type AckMode = 'after' | 'immediate';
 
@@ -79,14 +49,7 @@ export const HANDLER_OPTIONS = {
   onBusy: opt<(message: StreamMessage) => unknown>('function'),
 } satisfies { [K in keyof HandlerOptions]-?: Rule<unknown> };
 
-/**
- * Per-registration options; `sequential` and `onBusy` get the topic's typed message.
- *
- * @example
- * ```ts
- * const opts: HandlerOptions = { ack: 'immediate', timeoutMs: 120_000 };
- * ```
- */
+/** Per-registration options; `sequential` and `onBusy` get the topic's typed message. @example `const opts: HandlerOptions = { ack: 'immediate', timeoutMs: 120_000 };` */
 export interface HandlerOptions<M = StreamMessage> {
   /** When to ack (default by topic: see {@link AckMode}). */
   ack?: AckMode | undefined;
@@ -102,27 +65,10 @@ export interface HandlerOptions<M = StreamMessage> {
   onBusy?: ((message: M) => unknown) | undefined;
 }
 
-/** A handler with its options read: what the router keeps per topic. */
-export interface Registration {
-  handler: (message: StreamMessage) => unknown;
-  ack: AckMode;
-  timeoutMs: number;
-  /** A chatbot topic: business id `data.msgId`, stale check on `createAt`. */
-  chatbot: boolean;
-  sequential: ((message: StreamMessage) => string | undefined) | undefined;
-  maxWaiting: number;
-  onBusy: ((message: StreamMessage) => unknown) | undefined;
-}
+/** A handler with its options read, as the router keeps it (`chatbot`: business id `data.msgId`, stale check on `createAt`). */
+export type Registration = ValuesOf<typeof HANDLER_OPTIONS> & { handler: (message: StreamMessage) => unknown; ack: AckMode; timeoutMs: number; chatbot: boolean };
 
-/**
- * Reads a registration's options (`owner` names the call in errors); `timeoutMs` defaults to
- * `handlerTimeoutMs`.
- *
- * @example
- * ```ts
- * registration('registerCallbackHandler', TOPIC_CARD, handler, { timeoutMs: 5_000 }, 45_000);
- * ```
- */
+/** Reads a registration's options (`owner` names the call in errors); `timeoutMs` defaults to `handlerTimeoutMs`. */
 export function registration(owner: string, topic: string | undefined, handler: unknown, options: object | undefined, handlerTimeoutMs: number): Registration {
   if (typeof handler !== 'function') throw new ConfigError(`The handler for ${topic ?? 'events'} must be a function`);
   const o = readOptions(owner, HANDLER_OPTIONS, options);

@@ -4,11 +4,9 @@ import type { AckMode } from './message.js';
 import { payloadKey } from './dedup.js';
 
 /**
- * What happened to a delivery: received and admitted, its handler's end (`handled` with a
- * value, `threw`, `timedOut`), refused (`busy`: its sequence's queue is full; `overflow`: no
- * slot and no room; `stopped`: dropped by stop()), skipped (`stale`, `duplicate` of a done
- * key, `inFlight` duplicate, `doneElsewhere` / `pendingElsewhere` in the shared store), or
- * not routable (`unknownTopic`, `poison`).
+ * What happened to a delivery: admitted; its handler's end; refused (`busy`: its sequence is
+ * full, `overflow`: no slot nor room, `stopped`); skipped (stale, a duplicate of a key done or
+ * in flight here or in the shared store); not routable (`unknownTopic`, `poison`).
  */
 export type Verdict =
   | 'received' | 'handled' | 'threw' | 'timedOut' | 'busy' | 'overflow' | 'stopped'
@@ -51,31 +49,12 @@ const OK_EVENT = eventOutcome('SUCCESS');
 const LATER = eventOutcome('LATER');
 const FIXED: Record<string, Outcome> = { f: callbackOutcome(null, 500), b: outcome(400, 'bad frame', '{}'), u: outcome(404, 'no handler', '{}') };
 
-/**
- * The decision for one cell: the ack to send now (`undefined`: none), what dedup does, and,
- * when the handler's answer could not be sent (not JSON, or larger than `maxSize`), why: the
- * ack is then a failure and the key forgotten.
- *
- * @example
- * ```ts
- * decide('EVENT', 'after', 'threw'); // { ack: '{"code":200,…"LATER"…', dedup: 'forget' }
- * ```
- */
-export interface Decision {
-  ack: Outcome | undefined;
-  dedup: DedupEffect;
-  invalid?: string;
-}
+/** The ack to send now (`undefined`: none), what dedup does, and why the handler's answer could not be sent (then a failure). */
+export type Decision = { ack: Outcome | undefined; dedup: DedupEffect; invalid?: string };
 
 /**
- * Decides the ack and the dedup effect for a delivery of `type`, registered with `mode`, to
- * which `verdict` happened; `value` is the handler's result (`handled`) or the outcome to
- * send (`duplicate`, `doneElsewhere`, SYSTEM's echo data). Pure.
- *
- * @example
- * ```ts
- * decide('CALLBACK', 'after', 'handled', { cardData: {} }).ack; // '{"code":200,"message":"OK","data":"{\"response\":…'
- * ```
+ * The cell of (`type`, `mode`, `verdict`): `value` is the handler's result (`handled`) or the
+ * outcome to send (`g`: a stored ack, a ping's data); an answer over `maxSize` is not sent. Pure.
  */
 export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?: unknown, maxSize = Infinity): Decision {
   const event = type === 'EVENT';
@@ -105,15 +84,8 @@ export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?:
 }
 
 /**
- * The dedup key of a delivery: its business id, what a redelivery under a new messageId
- * keeps (`msg:<msgId>` of a chatbot message, `evt:<eventId>` of an event), else for a callback
- * acked after its handler the payload itself (card callbacks and graph calls carry no
- * business id: see dedup.ts), else the messageId.
- *
- * @example
- * ```ts
- * dedupKey(frame, true, 'immediate'); // 'msg:msgA1'
- * ```
+ * The dedup key: the business id a redelivery keeps (`msg:<msgId>`, `evt:<eventId>`), else for a
+ * callback acked after its handler the payload (see `payloadKey`), else the messageId.
  */
 export function dedupKey(frame: Frame, chatbot: boolean, mode: AckMode): string {
   const { headers } = frame;
@@ -123,15 +95,7 @@ export function dedupKey(frame: Frame, chatbot: boolean, mode: AckMode): string 
   return chatbot || mode === 'immediate' ? headers.messageId! : payloadKey(headers.topic, frame.rawData);
 }
 
-/**
- * A chatbot message whose `createAt` is more than `staleAfterMs` old (a backlog after an
- * outage) is acked and skipped, as the DingTalk team's channel SDK does; 0 turns it off.
- *
- * @example
- * ```ts
- * isStale(frame, 30 * 60_000); // true for a message sent an hour ago
- * ```
- */
+/** A chatbot message older than `staleAfterMs` (a backlog after an outage; 0: off) is acked and skipped, as the channel SDK does. */
 export function isStale(frame: Frame, staleAfterMs: number): boolean {
   const createAt = (frame.data as { createAt?: unknown } | null)?.createAt;
   return staleAfterMs > 0 && typeof createAt === 'number' && Date.now() - createAt > staleAfterMs;

@@ -8,14 +8,7 @@ import { decide, dedupKey, isStale, type Verdict } from './policy.js';
 import { Scheduler, type AckTarget, type Job, type Limits } from './scheduler.js';
 import type { DedupStore } from './store.js';
 
-/**
- * Counters reported by `client.status()`.
- *
- * @example
- * ```ts
- * const { acked, duplicates, stale } = client.status().counters;
- * ```
- */
+/** Counters reported by `client.status()`. @example `const { acked, duplicates, stale } = client.status().counters;` */
 export interface ClientCounters {
   received: number;
   acked: number;
@@ -72,39 +65,32 @@ export class Router {
     this.#dedup = new Dedup(settings.dedupTtlMs, settings.dedupMaxEntries, store);
     this.#scheduler = new Scheduler(settings, (job, verdict, value) => this.apply(job, verdict, value));
   }
-
   /** The registration of `topic` (`undefined`: the events). */
   get(topic: string | undefined): Registration | undefined {
     return topic === undefined ? this.#events : this.#callbacks.get(topic);
   }
-
   /** Sets (or with `undefined` removes) the handler of `topic` (`undefined`: the events). */
   set(topic: string | undefined, reg: Registration | undefined): void {
     if (topic === undefined) this.#events = reg;
     else if (reg) this.#callbacks.set(topic, reg);
     else this.#callbacks.delete(topic);
   }
-
   /** The topics with a handler, and whether events have one. */
   topics(): { callbacks: string[]; events: boolean } {
     return { callbacks: [...this.#callbacks.keys()], events: !!this.#events };
   }
-
   /** Handlers running and deliveries waiting for a slot. */
   load(): { inFlight: number; queued: number } {
     return { inFlight: this.#scheduler.active, queued: this.#scheduler.queued };
   }
-
   /** Stops taking work: waiting deliveries are dropped with their keys forgotten, running handlers see their `signal` abort. */
   close(): void {
     this.#scheduler.close(new ClientStoppedError());
   }
-
   /** Takes work again (the client starts again). */
   open(): void {
     this.#scheduler.open();
   }
-
   /** A delivery from a door (`size`: its length in characters). Never throws. */
   handle(target: AckTarget, parsed: ParseResult, size: number): void {
     this.counters.received++;
@@ -146,14 +132,12 @@ export class Router {
       this.apply(job, claim.state === 'done' ? 'doneElsewhere' : 'pendingElsewhere', claim.state === 'done' ? claim.outcome : undefined);
     });
   }
-
   #admit(job: Job): void {
     const refused = this.#scheduler.submit(job);
     this.apply(job, refused ?? 'received');
     const { onBusy } = job.reg;
     if (refused === 'busy' && onBusy) void Promise.resolve().then(() => onBusy(job.message)).catch((err: unknown) => this.logger.error(`onBusy failed for ${job.message.messageId}`, err));
   }
-
   /** Carries out the policy's decision for `job`: what is logged and reported, the dedup effect, the ack. */
   apply(job: Job, verdict: Verdict, value?: unknown): void {
     const { message, reg } = job;
@@ -183,7 +167,6 @@ export class Router {
     this.#dedup.settle(job.key, decision.ack, decision.dedup, job.own);
     this.#send(job.target, messageId, decision.ack);
   }
-
   #send(target: AckTarget, messageId: string, ack: Outcome | undefined): void {
     // a connection that is gone sends nothing: the gateway redelivers
     if (ack !== undefined && target.send(ackFrame(messageId, ack))) this.counters.acked++;

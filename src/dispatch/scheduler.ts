@@ -6,41 +6,31 @@ export interface AckTarget {
   send(text: string): boolean;
 }
 
-/** One delivery on its way through the pipeline: the scheduler's bookkeeping, kept off the handler's message. */
+/**
+ * One delivery on its way through the pipeline, with the bookkeeping kept off the handler's
+ * message: `size` (the frame's length, against `maxQueueSize`), `own` (this process holds the
+ * key's claim in the shared store), `order` (its sequence key while it holds or waits for its
+ * place there), `deadline` (when an awaited handler's time is up; 0: not awaited).
+ */
 export interface Job {
   readonly target: AckTarget;
   readonly message: Message;
   readonly key: string;
   readonly reg: Registration;
-  /** The frame's length, counted against `maxQueueSize` while it waits. */
   readonly size: number;
-  /** This process holds the key's claim in the shared store. */
   own: boolean;
-  /** Its sequence key, while it holds or waits for its place there. */
-  order?: string | undefined;
-  /** When an awaited handler's time is up (0: not awaited). */
+  order: string | undefined;
   deadline: number;
 }
 
 /** Bounds of {@link Scheduler}. */
-export interface Limits {
-  maxConcurrency: number;
-  maxQueue: number;
-  maxQueueSize: number;
-}
+export type Limits = Record<'maxConcurrency' | 'maxQueue' | 'maxQueueSize', number>;
 
 /**
  * Runs handlers: one at a time per sequence key (a conversation's messages in order; waiting
  * there holds no slot), at most `maxConcurrency` at once, at most `maxQueue` frames (and
  * `maxQueueSize` characters) waiting for a slot, each awaited until its deadline. Every job
- * ends exactly once in `finish` (handled, threw, timed out, overflow or stopped), and its slot
- * is given back in a `finally`, whatever `finish` does.
- *
- * @example
- * ```ts
- * const s = new Scheduler({ maxConcurrency: 64, maxQueue: 2048, maxQueueSize: 1 << 25 }, (job, verdict, value) => ack(job, verdict, value));
- * s.submit(job); // undefined: it runs or waits; else 'busy' | 'overflow' | 'stopped'
- * ```
+ * ends exactly once in `finish`, and its slot is given back in a `finally`, whatever `finish` does.
  */
 export class Scheduler {
   /** Handlers running now. */
@@ -60,11 +50,9 @@ export class Scheduler {
     private readonly limits: Limits,
     private readonly finish: (job: Job, verdict: Verdict, value?: unknown) => void,
   ) {}
-
   get queued(): number {
     return this.#waiting.length;
   }
-
   /** Admits a job: `undefined` when it runs or waits for a slot, else why not (nothing was started). */
   submit(job: Job): 'busy' | 'overflow' | 'stopped' | undefined {
     if (this.#closed) return 'stopped';
@@ -79,7 +67,6 @@ export class Scheduler {
     this.#next(job);
     return 'overflow';
   }
-
   /** Stops for good (until {@link open}): waiting jobs end `stopped`, running ones are aborted and end `stopped` now. */
   close(reason: unknown): void {
     this.#closed = true;
@@ -93,11 +80,9 @@ export class Scheduler {
     clearTimeout(this.#sweep);
     this.#sweepAt = Infinity;
   }
-
   open(): void {
     this.#closed = false;
   }
-
   /** A slot now (started in this turn's batch), or a place in the bounded queue. */
   #admit(job: Job): boolean {
     if (this.active < this.limits.maxConcurrency) {
@@ -111,13 +96,11 @@ export class Scheduler {
     this.#waiting.push(job);
     return true;
   }
-
   readonly #startReady = (): void => {
     const ready = this.#ready;
     this.#ready = [];
     for (const job of ready) this.#run(job);
   };
-
   #run(job: Job): void {
     this.#running.add(job);
     if (this.#closed) return this.#end(job, 'stopped'); // stopped while it waited for the microtask
@@ -132,7 +115,6 @@ export class Scheduler {
       this.#end(job, 'threw', err);
     }
   }
-
   /** A job's one end: `finish` decides its ack, and its slot is given back whatever happens. */
   #end(job: Job, verdict: Verdict, value?: unknown): void {
     const running = this.#running.delete(job);
@@ -146,7 +128,6 @@ export class Scheduler {
       else if (running) this.#release(job);
     }
   }
-
   /** Gives a job's slot to the oldest waiting job, and moves its sequence on. */
   #release(job: Job): void {
     const next = this.#waiting.shift();
@@ -157,7 +138,6 @@ export class Scheduler {
     } else this.active--;
     this.#next(job);
   }
-
   /** The job's sequence moves on: the next job of its key gets a slot or a place, or overflows. */
   #next(job: Job): void {
     const order = job.order;
@@ -171,13 +151,11 @@ export class Scheduler {
       this.#next(following);
     }
   }
-
   #arm(at: number): void {
     clearTimeout(this.#sweep);
     this.#sweepAt = at;
     this.#sweep = setTimeout(this.#sweepNow, Math.max(0, at - performance.now()));
   }
-
   readonly #sweepNow = (): void => {
     this.#sweep = undefined;
     this.#sweepAt = Infinity;

@@ -1,19 +1,12 @@
 import type { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from './topics.js';
 
-// Types only: what the `data` of each known CALLBACK topic holds on the wire, so that
-// `registerCallbackHandler(TOPIC_ROBOT, (msg) => msg.data.text?.content)` is typed without a
-// cast. Every field is as DingTalk sends it; fields not listed here pass through as `unknown`.
-// The chatbot layer validates these payloads (ChatbotMessage, parseCardCallback,
-// parseGraphRequest); the core only parses the JSON, so nothing here is guaranteed present.
+// Types only: the `data` of each known CALLBACK topic as DingTalk sends it. The core only parses
+// the JSON (nothing here is guaranteed present); the chatbot layer validates these payloads.
 
 /**
  * The `data` of a chatbot message (`TOPIC_ROBOT`, `TOPIC_ROBOT_DELEGATE`) as DingTalk sends
  * it. `registerChatbotHandler` validates it into a `ChatbotMessage`.
- *
- * @example
- * ```ts
- * client.registerCallbackHandler(TOPIC_ROBOT, (msg) => console.log(msg.data.senderNick, msg.data.text?.content));
- * ```
+ * @example `client.registerCallbackHandler(TOPIC_ROBOT, (msg) => console.log(msg.data.senderNick, msg.data.text?.content));`
  */
 export interface RobotMessagePayload {
   msgId?: string;
@@ -48,11 +41,7 @@ export interface RobotMessagePayload {
 /**
  * The `data` of a card callback (`TOPIC_CARD`): `content` and `extension` are JSON strings
  * (`parseCardCallback` parses them, and finds the button's params).
- *
- * @example
- * ```ts
- * client.registerCallbackHandler(TOPIC_CARD, (msg) => console.log(msg.data.outTrackId, msg.data.userId));
- * ```
+ * @example `client.registerCallbackHandler(TOPIC_CARD, (msg) => console.log(msg.data.outTrackId, msg.data.userId));`
  */
 export interface CardCallbackPayload {
   outTrackId?: string;
@@ -72,11 +61,7 @@ export interface CardCallbackPayload {
 /**
  * The `data` of a Graph API / AI plugin call (`TOPIC_GRAPH_API`): an HTTP request carried
  * over the stream (`parseGraphRequest` reads it).
- *
- * @example
- * ```ts
- * client.registerCallbackHandler(TOPIC_GRAPH_API, (msg) => console.log(msg.data.requestLine?.uri));
- * ```
+ * @example `client.registerCallbackHandler(TOPIC_GRAPH_API, (msg) => console.log(msg.data.requestLine?.uri));`
  */
 export interface GraphApiPayload {
   requestLine?: { method: string; uri: string };
@@ -89,11 +74,7 @@ export interface GraphApiPayload {
  * The payload type of each known CALLBACK topic; a handler registered for one of them gets
  * its `data` typed. Any other topic's data is `unknown` (give its type as
  * `registerCallbackHandler<MyData>(topic, …)`).
- *
- * @example
- * ```ts
- * type Robot = TopicPayloads[typeof TOPIC_ROBOT]; // RobotMessagePayload
- * ```
+ * @example `type Robot = TopicPayloads[typeof TOPIC_ROBOT]; // RobotMessagePayload`
  */
 export interface TopicPayloads {
   [TOPIC_ROBOT]: RobotMessagePayload;
