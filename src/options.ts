@@ -31,6 +31,8 @@ export const opt = <T>(kind: Kind) => rule<T | undefined>(kind);
 /** A setting with a default, checked by `typeof`. */
 export const val = <T>(kind: Kind, fallback: T) => rule<T>(kind, fallback);
 
+const an = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+
 /** Edit distance: how far a mistyped option is from a real one (`clientID` → 1, `openApiHots` → 2). */
 function distance(a: string, b: string): number {
   let row = [...Array(b.length + 1).keys()];
@@ -52,7 +54,8 @@ export function readOptions<T extends Record<string, Rule<any>>>(owner: string, 
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(given ?? {})) {
     if (key in table) continue;
-    const near = Object.keys(table).find((known) => distance(key, known) < 3);
+    let near = '';
+    for (const known in table) if (distance(key, known) < Math.min(3, near ? distance(key, near) : 3)) near = known;
     throw new ConfigError(`Unknown option ${key} for ${owner}${near ? ` (did you mean ${near}?)` : ''}`);
   }
   for (const key in table) {
@@ -60,10 +63,10 @@ export function readOptions<T extends Record<string, Rule<any>>>(owner: string, 
     let value = (given as Record<string, unknown> | undefined)?.[key];
     if (value === undefined) value = fallback;
     else if (kind === 'ms' || kind === 'off' || kind === 'count') {
-      if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(`${owner}: ${key} must be a number >= 0, not ${typeof value === 'number' ? value : `a ${typeof value}`}`);
+      if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(`${owner}: ${key} must be a number >= 0, not ${typeof value === 'number' ? value : an(typeof value)}`);
       if (kind !== 'count' && value > MAX_DELAY) value = kind === 'off' ? 0 : MAX_DELAY;
     } else if (typeof kind === 'object' ? !kind.includes(value as string) : kind !== 'any' && typeof value !== kind) {
-      throw new ConfigError(`${owner}: ${key} must be ${typeof kind === 'object' ? kind.map((k) => `'${k}'`).join(' or ') : `a ${kind}`}, not ${typeof value === 'string' && typeof kind === 'object' ? value : `a ${value === null ? 'null' : typeof value}`}`);
+      throw new ConfigError(`${owner}: ${key} must be ${typeof kind === 'object' ? kind.map((k) => `'${k}'`).join(' or ') : an(kind)}, not ${typeof value === 'string' && typeof kind === 'object' ? value : value === null ? 'null' : an(typeof value)}`);
     }
     out[key] = value;
   }

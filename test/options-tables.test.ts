@@ -90,7 +90,7 @@ describe('values out of range or of the wrong kind are refused', () => {
 
   it('a number given as a string, a string list given as a string', async () => {
     expect((await configError(() => new DingTalkOpenApi({ ...credentials, cardQps: '20' } as never))).message).toBe('DingTalkOpenApi: cardQps must be a number >= 0, not a string');
-    expect((await configError(() => new ChatbotReplier({}, { allowedWebhookHosts: '*.proxy.example' } as never))).message).toBe('ChatbotReplier: allowedWebhookHosts must be a object, not a string');
+    expect((await configError(() => new ChatbotReplier({}, { allowedWebhookHosts: '*.proxy.example' } as never))).message).toBe('ChatbotReplier: allowedWebhookHosts must be an object, not a string');
   });
 
   it('a duration beyond the timer maximum is the maximum (no limit), not a timer that fires at once', () => {

@@ -90,19 +90,20 @@ type Client = Pick<DingTalkStreamClient, 'registerCallbackHandler' | 'messages' 
 /** Builds each message's context; what does not change per message (the loopback check parses a URL) is worked out once. */
 function contextOf(client: Client, options: ChatbotHandlerOptions): (stream: StreamMessage) => ChatbotContext | undefined {
   const allowLoopback = isLoopback(client.settings.openApiHost);
-  return (stream) => context(client, stream, options, allowLoopback);
-}
-
-function context(client: Client, stream: StreamMessage, options: ChatbotHandlerOptions, allowLoopback: boolean): ChatbotContext | undefined {
-  try {
-    const message = ChatbotMessage.from(stream.data);
-    // the OpenAPI carries replies past the webhook's 90 minutes: the one given, else the client's
-    const api = options.api ?? openApiOf(client);
-    return { message, reply: new ChatbotReplier(message, { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api, allowLoopback }), stream };
-  } catch (err) {
-    client.logger.warn(`ignored chatbot message ${stream.messageId}: ${(err as Error).message}`);
-    return undefined;
-  }
+  // one replier options object while the OpenAPI stays the same: the replier reads it once
+  let replier: ReplierOptions | undefined;
+  return (stream) => {
+    try {
+      const message = ChatbotMessage.from(stream.data);
+      // the OpenAPI carries replies past the webhook's 90 minutes: the one given, else the client's
+      const api = options.api ?? openApiOf(client);
+      if (!replier || replier.api !== api) replier = { fetch: client.platform.fetch, allowedWebhookHosts: options.allowedWebhookHosts, maxChars: options.maxChars, api, allowLoopback };
+      return { message, reply: new ChatbotReplier(message, replier), stream };
+    } catch (err) {
+      client.logger.warn(`ignored chatbot message ${stream.messageId}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
 }
 
 /**

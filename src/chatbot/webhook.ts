@@ -1,5 +1,5 @@
 import { NO_REDIRECT, refuseRedirect } from '../errors.js';
-import { count, opt, readOptions, val, type OptionsOf } from '../options.js';
+import { count, opt, readOptions, val, type OptionsOf, type ValuesOf } from '../options.js';
 import { WebhookError } from './errors.js';
 import type { DingTalkOpenApi } from './openapi.js';
 import { robotMessageOf } from './robot-messages.js';
@@ -77,6 +77,9 @@ export const REPLIER = {
  * ```
  */
 export type ReplierOptions = OptionsOf<typeof REPLIER>;
+
+/** Options objects already read: the handler layer passes one object for every message's replier. */
+const READ = new WeakMap<object, ValuesOf<typeof REPLIER>>();
 
 /**
  * What a reply needs from a message: its webhook, expiry and sender.
@@ -164,7 +167,9 @@ export class ChatbotReplier {
     readonly target: ReplyTarget,
     options?: ReplierOptions,
   ) {
-    const o = readOptions('ChatbotReplier', REPLIER, options);
+    let o = options && READ.get(options);
+    if (!o) o = readOptions('ChatbotReplier', REPLIER, options);
+    if (options) READ.set(options, o);
     this.api = o.api;
     this.fetch = o.fetch ?? this.api?.fetch ?? ((input, init) => fetch(input, init));
     this.extraHosts = o.allowedWebhookHosts;
