@@ -106,10 +106,30 @@ describe('the README quick start, as a newcomer runs it', () => {
     expect(await typecheck('consumer.ts', 'consumer.mts', { module: 'NodeNext', moduleResolution: 'NodeNext', ...strictest })).toBe('');
   });
 
+  /** Type packages from this repository's node_modules (the versions in package.json), linked into the newcomer's project. */
+  function link(...deps: string[]): void {
+    for (const dep of deps) {
+      mkdirSync(join(full, 'node_modules', dep, '..'), { recursive: true });
+      if (!existsSync(join(full, 'node_modules', dep))) symlinkSync(join(ROOT, 'node_modules', dep), join(full, 'node_modules', dep), 'dir');
+    }
+  }
+
   it('TypeScript: the /testing types need @types/node only, not @types/ws', async () => {
     expect(existsSync(join(full, 'node_modules/@types/ws'))).toBe(false);
-    mkdirSync(join(full, 'node_modules/@types'), { recursive: true });
-    for (const dep of ['@types/node', 'undici-types']) if (!existsSync(join(full, 'node_modules', dep))) symlinkSync(join(ROOT, 'node_modules', dep), join(full, 'node_modules', dep), 'dir');
+    link('@types/node', 'undici-types');
     expect(await typecheck('testing.ts', 'testing.ts', { module: 'ESNext', moduleResolution: 'Bundler', types: ['node'] })).toBe('');
+  });
+
+  // Types a user can compile anywhere (issue 21): no DOM lib, skipLibCheck off, only the
+  // runtime's own type package. Each fixture uses the client as a user would.
+  it('TypeScript in a Node project: lib ES2022 without DOM, types ["node"], skipLibCheck off', async () => {
+    link('@types/node', 'undici-types');
+    expect(await typecheck('node.mts', 'node.mts', { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: ['node'] })).toBe('');
+  });
+
+  it('TypeScript in a Cloudflare Worker project: lib ES2022 without DOM, types ["@cloudflare/workers-types"], the workerd condition, skipLibCheck off', async () => {
+    link('@cloudflare/workers-types');
+    const worker = { module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['workerd', 'worker'], lib: ['ES2022'], types: ['@cloudflare/workers-types'] };
+    expect(await typecheck('worker.ts', 'worker.ts', worker)).toBe('');
   });
 });
