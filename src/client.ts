@@ -6,7 +6,7 @@ import { assertSecureUrl } from './connection/transport.js';
 import { registration, type CallbackHandler, type EventHandler, type HandlerOptions, type StreamMessage } from './dispatch/message.js';
 import { Router, type ClientCounters } from './dispatch/router.js';
 import type { DedupStore } from './dispatch/store.js';
-import { ClientStoppedError, ConfigError, type DingTalkStreamError } from './errors.js';
+import { ClientStoppedError, ConfigError, type DingTalkStreamError, type ErrorCode } from './errors.js';
 import { createLogger, Redactor, type Logger, type LogLevel } from './logger.js';
 import { count, ms, off, opt, readOptions, val, type OptionsOf, type ValuesOf } from './options.js';
 import { globalPlatform, type Platform } from './platform.js';
@@ -129,7 +129,7 @@ export interface ClientStatus {
   inFlight: number;
   queued: number;
   counters: ClientCounters;
-  lastError: { code: string; message: string } | null;
+  lastError: { code: ErrorCode; message: string } | null;
 }
 
 /**
@@ -160,8 +160,19 @@ export type ClientEventName = keyof ClientEventMap;
 /** A listener of one client event, as a function or an object with `handleEvent`. @example `const onError: ClientEventListener<'error'> = (e) => console.error(e.detail.code);` */
 export type ClientEventListener<K extends ClientEventName> = ((event: ClientEventMap[K]) => void) | { handleEvent(event: ClientEventMap[K]): void };
 
-/** `addEventListener`'s options, declared here: DOM's `AddEventListenerOptions` is not in every `lib`. */
-type ListenerOptions = boolean | { once?: boolean; passive?: boolean; signal?: AbortSignal; capture?: boolean };
+/** The options of the client's `addEventListener`, declared here: DOM's `AddEventListenerOptions` is in no `lib` but DOM's. @example `client.addEventListener('open', onOpen, { once: true });` */
+export type ClientListenerOptions = boolean | { once?: boolean; passive?: boolean; signal?: AbortSignal; capture?: boolean };
+
+/**
+ * The client's events, typed (`addEventListener('eror', …)` does not compile, `detail` needs no
+ * cast): its own declaration, since the runtimes' `EventTarget` types differ (DOM, `@types/node`,
+ * and workers-types' generic one, which typed overloads cannot extend).
+ */
+interface ClientEvents {
+  addEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: ClientListenerOptions): void;
+  removeEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: boolean | { capture?: boolean }): void;
+  dispatchEvent(event: Event): boolean;
+}
 
 /** What a client without a running `messages()` loop holds: one empty array for all of them. */
 const NO_LOOPS: ReadonlyArray<() => void> = [];
@@ -179,7 +190,7 @@ const NO_LOOPS: ReadonlyArray<() => void> = [];
  * await client.start();
  * ```
  */
-export class DingTalkStreamClient {
+export class DingTalkStreamClient extends (EventTarget as unknown as new () => ClientEvents) {
   readonly clientId: string;
   /** The app credential; its secret is hidden from `JSON.stringify` and `console.log`. */
   readonly credential: Credential;
@@ -189,7 +200,6 @@ export class DingTalkStreamClient {
   /** Scrubs known secrets from text; helpers register tokens here. */
   readonly redactor = new Redactor();
   readonly platform: Platform;
-  readonly #events = new EventTarget();
   /** How to end each running `messages()` loop (replaced on change, shared while empty). */
   #loops: ReadonlyArray<() => void> = NO_LOOPS;
   readonly #router: Router;
@@ -205,6 +215,7 @@ export class DingTalkStreamClient {
   /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. */
   #ended: Deferred | undefined;
   constructor(options: ClientOptions | Credential) {
+    super();
     const { clientSecret, ...settings } = readOptions('DingTalkStreamClient', CLIENT_OPTIONS, options);
     if (!settings.clientId || !clientSecret) throw new ConfigError('clientId and clientSecret (AppKey/AppSecret) are required');
     assertSecureUrl(settings.openApiHost);
@@ -228,17 +239,6 @@ export class DingTalkStreamClient {
     };
     this.#supervisor = new Supervisor(this.platform, settings, hooks, this.#router, this.logger, this.redactor);
     settings.signal?.addEventListener('abort', () => void this.stop(), { once: true });
-  }
-  /**
-   * Listens to one of the client's events ({@link ClientEventMap}).
-   * @example `client.addEventListener('error', (e) => console.error(e.detail.code, e.detail.message));`
-   */
-  addEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: ListenerOptions): void {
-    this.#events.addEventListener(type, listener as EventListener | null, options);
-  }
-  /** Stops listening. @example `client.removeEventListener('error', onError);` */
-  removeEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: boolean | { capture?: boolean }): void {
-    this.#events.removeEventListener(type, listener as EventListener | null, options);
   }
   /**
    * Handles CALLBACK frames of `topic` (e.g. {@link TOPIC_ROBOT}). The handler's return
@@ -422,6 +422,6 @@ export class DingTalkStreamClient {
     for (const close of this.#loops) close();
   }
   #emit(type: ClientEventName, detail: unknown): void {
-    this.#events.dispatchEvent(new CustomEvent(type, { detail }));
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

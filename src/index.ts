@@ -6,7 +6,7 @@
  * @module
  */
 export { DingTalkStreamClient, Credential } from './client.js';
-export type { ClientOptions, ClientSettings, ClientStatus, ClientState, ClientEventName, ClientEventMap, ClientEventListener } from './client.js';
+export type { ClientOptions, ClientListenerOptions, ClientSettings, ClientStatus, ClientState, ClientEventName, ClientEventMap, ClientEventListener } from './client.js';
 export type { StreamMessage, CallbackHandler, EventHandler, EventResult, HandlerOptions, AckMode } from './dispatch/message.js';
 export type { ClientCounters } from './dispatch/router.js';
 export type { EventStatus } from './protocol/acks.js';

@@ -53,15 +53,12 @@ if (thrown instanceof GatewayAuthError) console.log(thrown.status.toFixed());
 // @ts-expect-error without the check it is unknown
 thrown.status;
 
-// ---- Issue 21, item 5. EXPECTED TO FAIL until src/ changes (see the types-anywhere report):
 // `DingTalkStreamError.code` is a union of string literals, so a typo in a code is a compile
-// error (today `code: string` and the @ts-expect-error below is unused: TS2578) …
+// error (issue 21, item 5) …
 declare const err: DingTalkStreamError;
 // @ts-expect-error a typo: no error has the code AUTH_FAILD
 if (err.code === 'AUTH_FAILD') console.error('never');
 if (err.code === 'AUTH_FAILED') console.error('check the app credentials');
-// … and a handler option's callbacks get the topic's typed message, like the handler (today
-// `sequential` and `onBusy` get StreamMessage<unknown>: TS18046 'm.data' is of type 'unknown').
+// … and a handler option's callbacks get the topic's typed message, like the handler.
 const onRobot = (msg: { data: { text?: { content?: string } | undefined } }) => msg.data.text?.content;
 client.registerCallbackHandler(TOPIC_ROBOT, onRobot, { replace: true, sequential: (m) => m.data.conversationId, onBusy: (m) => m.data.conversationId });
-// ---- end of the expected failures
