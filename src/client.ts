@@ -25,68 +25,40 @@ export class Credential {
     this.clientId = clientId;
     this.#clientSecret = clientSecret;
   }
-  /** A prototype getter over a #private field: never serialised or printed. */
-  get clientSecret(): string {
+  /** A prototype getter over a #private field: never serialised or printed. */ get clientSecret(): string {
     return this.#clientSecret;
   }
 }
 
 /** The client's options, one row each: how it is checked, its default, and its documentation. */
 const CLIENT_OPTIONS = {
-  /** The AppKey (or SuiteKey) from the developer console. Required. */
-  clientId: opt<string>('string'),
-  /** The AppSecret (or SuiteSecret). Required; it never appears in a log line or an error. */
-  clientSecret: opt<string>('string'),
-  /** Where to open connections (default `https://api.dingtalk.com`; `https://api.dingtalk.io` overseas). */
-  openApiHost: val('string', 'https://api.dingtalk.com'),
-  /** Console-shaped logger (default `console`, `null` for none); it never receives a secret or ticket. */
-  logger: opt<Logger | null>('object'),
-  /** Default `'info'`. */
-  logLevel: opt<LogLevel>(['debug', 'info', 'warn', 'error', 'silent']),
-  /** Aborting it stops the client, like `stop()`. */
-  signal: opt<AbortSignal>('object'),
-  /** Runtime glue; adapters set it, tests may override it. */
-  platform: opt<Platform>('object'),
-  /** Appended to the `ua` sent to the gateway, e.g. `my-bot/1.2`. */
-  ua: opt<string>('string'),
-  /** Dedup shared by every process of the bot (e.g. `RedisDedupStore`); default this process's own window (docs/scaling.md). */
-  dedupStore: opt<DedupStore>('object'),
-  /** The open-connection call's deadline (default 10 s: py 10 s, go 5 s). */
-  openTimeoutMs: ms(10_000),
-  /** The WebSocket handshake's deadline (default 10 s, well within the ticket's 90 s). */
-  handshakeTimeoutMs: ms(10_000),
-  /** No frame for this long (default 90 s): the socket is pinged where it can be (`ws`, Bun), else replaced make-before-break. */
-  idleTimeoutMs: ms(90_000),
-  /** How long a replaced socket keeps acking (default 15 s; the server closes it after ~10 s). */
-  drainTimeoutMs: ms(15_000),
-  /** A wall-clock jump this large (sleep/wake) replaces the connection (default 60 s). */
-  clockJumpMs: ms(60_000),
-  /** Replace each connection after this long (default 0: never). */
-  connectionTtlMs: off(0),
-  /** Parallel connections (default 1); the gateway spreads pushes over them. */
-  connections: count(1),
-  /** Reconnect backoff: exponential from this base (default 1 s), full jitter. */
-  backoffBaseMs: ms(1_000),
-  /** The longest backoff (default 60 s). */
-  backoffCapMs: ms(60_000),
-  /** Uptime after which the retry counter resets (default 30 s). */
-  stableAfterMs: ms(30_000),
-  /** Handlers running at once (default 64). */
-  maxConcurrency: count(64),
-  /** Deliveries waiting for a slot (default 2,048); beyond it they are left for redelivery. */
-  maxQueue: count(2_048),
-  /** Characters of the frames waiting for a slot, summed (default 32 Mi). */
-  maxQueueSize: count(33_554_432),
-  /** The largest frame accepted and answer sent (default 1 Mi characters, far above any DingTalk sends). */
-  maxFrameSize: count(1_048_576),
-  /** How long a handler may hold its slot (default 45 s); an ack that waits for it goes out by then. */
-  handlerTimeoutMs: ms(45_000),
-  /** How long a message is remembered for dedup (default 10 min; the gateway redelivers after ~2 s, 16 s, ~60 s). */
-  dedupTtlMs: ms(600_000),
-  /** How many messages are remembered at most (default 10,000). */
-  dedupMaxEntries: count(10_000),
-  /** A chatbot message older than this (default 30 min: a backlog) is acked and skipped; 0 turns it off. */
-  staleAfterMs: off(1_800_000),
+  /** The AppKey (or SuiteKey) from the developer console. Required. */ clientId: opt<string>('string'),
+  /** The AppSecret (or SuiteSecret). Required; it never appears in a log line or an error. */ clientSecret: opt<string>('string'),
+  /** Where to open connections (default `https://api.dingtalk.com`; `https://api.dingtalk.io` overseas). */ openApiHost: val('string', 'https://api.dingtalk.com'),
+  /** Console-shaped logger (default `console`, `null` for none); it never receives a secret or ticket. */ logger: opt<Logger | null>('object'),
+  /** Default `'info'`. */ logLevel: opt<LogLevel>(['debug', 'info', 'warn', 'error', 'silent']),
+  /** Aborting it stops the client, like `stop()`. */ signal: opt<AbortSignal>('object'),
+  /** Runtime glue; adapters set it, tests may override it. */ platform: opt<Platform>('object'),
+  /** Appended to the `ua` sent to the gateway, e.g. `my-bot/1.2`. */ ua: opt<string>('string'),
+  /** Dedup shared by every process of the bot (e.g. `RedisDedupStore`); default this process's own window (docs/scaling.md). */ dedupStore: opt<DedupStore>('object'),
+  /** The open-connection call's deadline (default 10 s: py 10 s, go 5 s). */ openTimeoutMs: ms(10_000),
+  /** The WebSocket handshake's deadline (default 10 s, well within the ticket's 90 s). */ handshakeTimeoutMs: ms(10_000),
+  /** No frame for this long (default 90 s): the socket is pinged where it can be (`ws`, Bun), else replaced make-before-break. */ idleTimeoutMs: ms(90_000),
+  /** How long a replaced socket keeps acking (default 15 s; the server closes it after ~10 s). */ drainTimeoutMs: ms(15_000),
+  /** A wall-clock jump this large (sleep/wake) replaces the connection (default 60 s). */ clockJumpMs: ms(60_000),
+  /** Replace each connection after this long (default 0: never). */ connectionTtlMs: off(0),
+  /** Parallel connections (default 1); the gateway spreads pushes over them. */ connections: count(1),
+  /** Reconnect backoff: exponential from this base (default 1 s), full jitter. */ backoffBaseMs: ms(1_000),
+  /** The longest backoff (default 60 s). */ backoffCapMs: ms(60_000),
+  /** Uptime after which the retry counter resets (default 30 s). */ stableAfterMs: ms(30_000),
+  /** Handlers running at once (default 64). */ maxConcurrency: count(64),
+  /** Deliveries waiting for a slot (default 2,048); beyond it they are left for redelivery. */ maxQueue: count(2_048),
+  /** Characters of the frames waiting for a slot, summed (default 32 Mi). */ maxQueueSize: count(33_554_432),
+  /** The largest frame accepted and answer sent (default 1 Mi characters, far above any DingTalk sends). */ maxFrameSize: count(1_048_576),
+  /** How long a handler may hold its slot (default 45 s); an ack that waits for it goes out by then. */ handlerTimeoutMs: ms(45_000),
+  /** How long a message is remembered for dedup (default 10 min; the gateway redelivers after ~2 s, 16 s, ~60 s). */ dedupTtlMs: ms(600_000),
+  /** How many messages are remembered at most (default 10,000). */ dedupMaxEntries: count(10_000),
+  /** A chatbot message older than this (default 30 min: a backlog) is acked and skipped; 0 turns it off. */ staleAfterMs: off(1_800_000),
 };
 
 /**
@@ -104,8 +76,7 @@ export type ClientSettings = Omit<ValuesOf<typeof CLIENT_OPTIONS>, 'clientSecret
 
 declare global {
   interface SymbolConstructor {
-    /** Declared for a `lib` that predates `esnext.disposable` (merges with the lib's own). */
-    readonly asyncDispose: unique symbol;
+    /** Declared for a `lib` that predates `esnext.disposable` (merges with the lib's own). */ readonly asyncDispose: unique symbol;
   }
 }
 
@@ -122,8 +93,7 @@ export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'sto
  */
 export interface ClientStatus {
   state: ClientState;
-  /** Wall-clock ms of the latest successful open, or `null`. */
-  connectedAt: number | null;
+  /** Wall-clock ms of the latest successful open, or `null`. */ connectedAt: number | null;
   reconnectAttempts: number;
   connections: { open: number; draining: number; peak: number };
   inFlight: number;
@@ -142,16 +112,12 @@ export interface ClientStatus {
  * ```
  */
 export interface ClientEventMap {
-  /** An open call and handshake begin. */
-  connecting: CustomEvent<{ slot: number; attempt: number }>;
-  /** A connection is open (one per connection, also for a make-before-break replacement). */
-  open: CustomEvent<{ slot: number; connectionId: number }>;
+  /** An open call and handshake begin. */ connecting: CustomEvent<{ slot: number; attempt: number }>;
+  /** A connection is open (one per connection, also for a make-before-break replacement). */ open: CustomEvent<{ slot: number; connectionId: number }>;
   /** The slot waits `delay` ms before it tries again, after `error` or a dropped connection. */
   reconnecting: CustomEvent<{ slot: number; attempt: number; delay: number; error: DingTalkStreamError | undefined }>;
-  /** A connection closed (`code` and `reason` as the socket reported them). */
-  close: CustomEvent<{ connectionId: number; code: number; reason: string }>;
-  /** Something went wrong: a connect failure, a malformed frame, a handler that threw or timed out. */
-  error: CustomEvent<DingTalkStreamError>;
+  /** A connection closed (`code` and `reason` as the socket reported them). */ close: CustomEvent<{ connectionId: number; code: number; reason: string }>;
+  /** Something went wrong: a connect failure, a malformed frame, a handler that threw or timed out. */ error: CustomEvent<DingTalkStreamError>;
 }
 
 /** The names of the client's events: `connecting`, `open`, `reconnecting`, `close`, `error`. @example `const names: ClientEventName[] = ['open', 'close'];` */
@@ -192,28 +158,20 @@ const NO_LOOPS: ReadonlyArray<() => void> = [];
  */
 export class DingTalkStreamClient extends (EventTarget as unknown as new () => ClientEvents) {
   readonly clientId: string;
-  /** The app credential; its secret is hidden from `JSON.stringify` and `console.log`. */
-  readonly credential: Credential;
+  /** The app credential; its secret is hidden from `JSON.stringify` and `console.log`. */ readonly credential: Credential;
   readonly settings: Readonly<ClientSettings>;
-  /** Logger with secrets scrubbed, for helpers built on this client. */
-  readonly logger: Logger;
-  /** Scrubs known secrets from text; helpers register tokens here. */
-  readonly redactor = new Redactor();
+  /** Logger with secrets scrubbed, for helpers built on this client. */ readonly logger: Logger;
+  /** Scrubs known secrets from text; helpers register tokens here. */ readonly redactor = new Redactor();
   readonly platform: Platform;
-  /** How to end each running `messages()` loop (replaced on change, shared while empty). */
-  #loops: ReadonlyArray<() => void> = NO_LOOPS;
+  /** How to end each running `messages()` loop (replaced on change, shared while empty). */ #loops: ReadonlyArray<() => void> = NO_LOOPS;
   readonly #router: Router;
   readonly #supervisor: Supervisor;
-  /** The life phase; `status().state` refines `running` from the live connections. */
-  #phase: 'idle' | 'running' | 'stopping' | 'stopped' | 'failed' = 'idle';
+  /** The life phase; `status().state` refines `running` from the live connections. */ #phase: 'idle' | 'running' | 'stopping' | 'stopped' | 'failed' = 'idle';
   #connectedAt: number | null = null;
   #lastError: DingTalkStreamError | null = null;
-  /** The supervisor's `stop()` of the current run, once it was stopped (or failed). */
-  #stopping: Promise<void> | undefined;
-  /** Settles when the first connection of the current run opens (or the run ends first). */
-  #opened: Deferred | undefined;
-  /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. */
-  #ended: Deferred | undefined;
+  /** The supervisor's `stop()` of the current run, once it was stopped (or failed). */ #stopping: Promise<void> | undefined;
+  /** Settles when the first connection of the current run opens (or the run ends first). */ #opened: Deferred | undefined;
+  /** Settles when the current run ends: resolved by stop(), rejected by a fatal error. */ #ended: Deferred | undefined;
   constructor(options: ClientOptions | Credential) {
     super();
     const { clientSecret, ...settings } = readOptions('DingTalkStreamClient', CLIENT_OPTIONS, options);
@@ -377,8 +335,7 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-  /** A snapshot of the client: state, connections, counters. Contains no secret. @example `setInterval(() => console.log(client.status()), 60_000);` */
-  status(): ClientStatus {
+  /** A snapshot of the client: state, connections, counters. Contains no secret. @example `setInterval(() => console.log(client.status()), 60_000);` */ status(): ClientStatus {
     return {
       state: this.#phase !== 'running' ? this.#phase : this.#supervisor.connections.open ? 'open' : this.#connectedAt ? 'reconnecting' : 'connecting',
       connectedAt: this.#connectedAt,

@@ -18,8 +18,7 @@ export type ErrorCode =
  * @example `try { await client.start(); } catch (err) { if (err instanceof DingTalkStreamError && err.code === 'AUTH_FAILED') console.error('check the app credentials'); }`
  */
 export class DingTalkStreamError extends Error {
-  /** Stable, machine-readable reason. */
-  readonly code: ErrorCode;
+  /** Stable, machine-readable reason. */ readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -57,8 +56,7 @@ export class ConfigError extends DingTalkStreamError {
  * @example `client.addEventListener('error', (e) => { if (e.detail instanceof GatewayAuthError) process.exit(1); });`
  */
 export class GatewayAuthError extends DingTalkStreamError {
-  /** HTTP status the gateway answered with. */
-  readonly status: number;
+  /** HTTP status the gateway answered with. */ readonly status: number;
   constructor(status: number, detail: string, host = 'Gateway') {
     super('AUTH_FAILED', `${host} rejected the credentials (HTTP ${status}${detail ? `: ${detail}` : ''}): check clientId/clientSecret and that Stream Mode is on for the app.`);
     this.status = status;
@@ -71,8 +69,7 @@ export class GatewayAuthError extends DingTalkStreamError {
  * @example `client.addEventListener('error', (e) => { if (e.detail instanceof GatewayError) console.warn('retrying:', e.detail.message); });`
  */
 export class GatewayError extends DingTalkStreamError {
-  /** HTTP status, when there was a response. */
-  readonly status: number | undefined;
+  /** HTTP status, when there was a response. */ readonly status: number | undefined;
   constructor(code: 'OPEN_FAILED' | 'HANDSHAKE_FAILED' | 'TIMEOUT', message: string, status?: number, cause?: unknown) {
     super(code, message, { cause });
     this.status = status;
@@ -122,8 +119,7 @@ export function refuseRedirect(res: Response, host: string): void {
  * @example `client.addEventListener('error', (e) => { if (e.detail instanceof FrameError) metrics.increment('dingtalk.bad_frame'); });`
  */
 export class FrameError extends DingTalkStreamError {
-  /** The frame's `messageId` when it could be read. */
-  readonly messageId: string | undefined;
+  /** The frame's `messageId` when it could be read. */ readonly messageId: string | undefined;
   constructor(reason: string, messageId?: string) {
     super('MALFORMED_FRAME', `Malformed frame ignored: ${reason}`);
     this.messageId = messageId;

@@ -14,23 +14,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
-/**
- * Remembers the secrets of one client (clientSecret, tickets, access tokens) and scrubs them
- * from any text before it reaches a log line or an error message: a second line of defence.
- *
- * @example
- * ```ts
- * const r = new Redactor(); r.add('s3cret');
- * r.scrub('secret is s3cret'); // 'secret is ***'
- * ```
- */
+/** The secrets of one client (clientSecret, tickets, tokens), scrubbed from any text before a log line or an error: a second line of defence. */
 export class Redactor {
   // arrays of their exact length, copied on change: an empty Set costs ~150 bytes per client
   #permanent: string[] = [];
-  /** Tickets and tokens: the newest 64 (they expire and are replaced). */
-  #recent: string[] = [];
-  /** Registers a value never to print (ignored when short); `permanent` for credentials, which are never evicted. */
-  add(secret: string | undefined, permanent = false): void {
+  /** Tickets and tokens: the newest 64 (they expire and are replaced). */ #recent: string[] = [];
+  /** Registers a value never to print (ignored when short); `permanent` for credentials, which are never evicted. */ add(secret: string | undefined, permanent = false): void {
     if (!secret || secret.length < 6) return;
     if (permanent) this.#permanent = this.#permanent.concat(secret);
     else if (!this.#recent.includes(secret)) this.#recent = [secret].concat(this.#recent.slice(0, 63));

@@ -16,12 +16,9 @@ export interface SocketLike {
  * swapping it. @example `new DingTalkStreamClient({ clientId, clientSecret, platform: { WebSocket: WsClass, fetch } });`
  */
 export interface Platform {
-  /** A WHATWG-compatible WebSocket constructor. */
-  WebSocket: new (url: string) => SocketLike;
-  /** A WHATWG `fetch`. */
-  fetch: typeof fetch;
-  /** The adapter's name, sent in the `ua` field (e.g. `node`, `deno`, `workerd`). */
-  name?: string;
+  /** A WHATWG-compatible WebSocket constructor. */ WebSocket: new (url: string) => SocketLike;
+  /** A WHATWG `fetch`. */ fetch: typeof fetch;
+  /** The adapter's name, sent in the `ua` field (e.g. `node`, `deno`, `workerd`). */ name?: string;
   /** Pings an open `socket`, `onPong` (the same for every ping of a socket) when the pong comes; where sockets can (`ws`, Bun), else a silent socket is replaced. */
   ping?(socket: SocketLike, onPong: () => void): void;
 }

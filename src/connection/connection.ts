@@ -18,12 +18,9 @@ export interface ConnectionHost {
   readonly platform: Platform;
   readonly logger: Logger;
   readonly settings: { idleTimeoutMs: number; clockJumpMs: number; connectionTtlMs: number; maxFrameSize: number };
-  /** An EVENT or CALLBACK frame, or one that could not be parsed (`size`: its length). */
-  onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void;
-  /** Asks for `conn` to be replaced (make-before-break). */
-  retire(conn: StreamConnection, reason: RetireReason): void;
-  /** `conn` is gone: its socket closed and every timer of it cleared. */
-  onClosed(conn: StreamConnection, code: number, reason: string): void;
+  /** An EVENT or CALLBACK frame, or one that could not be parsed (`size`: its length). */ onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void;
+  /** Asks for `conn` to be replaced (make-before-break). */ retire(conn: StreamConnection, reason: RetireReason): void;
+  /** `conn` is gone: its socket closed and every timer of it cleared. */ onClosed(conn: StreamConnection, code: number, reason: string): void;
 }
 
 const OPEN = 1;
@@ -38,23 +35,17 @@ export class StreamConnection {
   state: ConnectionState = 'connecting';
   readonly id: number;
   openedAt = 0;
-  /** Why it was retired, once it was. */
-  retiredFor: RetireReason | undefined;
-  /** The supervisor's: the run that opened it, its slot while it is the one kept open, the slot's retry count then. */
-  run: object | undefined;
+  /** Why it was retired, once it was. */ retiredFor: RetireReason | undefined;
+  /** The supervisor's: the run that opened it, its slot while it is the one kept open, the slot's retry count then. */ run: object | undefined;
   slot: number | undefined;
   attempt = 0;
   readonly #socket: SocketLike;
   #lastFrameAt = performance.now();
-  /** When the last ping went out; unanswered while no frame or pong came after it. */
-  #pingAt = 0;
-  /** Wall clock minus monotonic at the last tick: when it moves, the wall clock jumped (sleep/wake). */
-  #clockOffset = Date.now() - performance.now();
+  /** When the last ping went out; unanswered while no frame or pong came after it. */ #pingAt = 0;
+  /** Wall clock minus monotonic at the last tick: when it moves, the wall clock jumped (sleep/wake). */ #clockOffset = Date.now() - performance.now();
   #watchdog: ReturnType<typeof setTimeout> | undefined;
-  /** The state's timer: time-to-live while open, drain timeout while draining, kill timeout once closed. */
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Settles the handshake (with an error: it failed) while one is awaited. */
-  #handshake: ((error?: Error) => void) | undefined;
+  /** The state's timer: time-to-live while open, drain timeout while draining, kill timeout once closed. */ #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles the handshake (with an error: it failed) while one is awaited. */ #handshake: ((error?: Error) => void) | undefined;
   #closeInfo: { code: number; reason: string } | undefined;
   readonly #host: ConnectionHost;
   constructor(host: ConnectionHost, url: string, id: number) {
@@ -63,8 +54,7 @@ export class StreamConnection {
     this.#socket = new host.platform.WebSocket(url);
     for (const type of ['open', 'message', 'close', 'error'] as const) this.#socket.addEventListener(type, this.#onEvent);
   }
-  /** Resolves when the socket opens, rejects if it closes first. Called once, right after construction. */
-  handshake(): Promise<void> {
+  /** Resolves when the socket opens, rejects if it closes first. Called once, right after construction. */ handshake(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#handshake = (error) => {
         this.#handshake = undefined; // let go of the promise's functions once settled
@@ -73,8 +63,7 @@ export class StreamConnection {
       };
     });
   }
-  /** Sends a text frame if the socket is open; `false` otherwise (the gateway redelivers). */
-  send(text: string): boolean {
+  /** Sends a text frame if the socket is open; `false` otherwise (the gateway redelivers). */ send(text: string): boolean {
     if (this.#socket.readyState !== OPEN) return false;
     try {
       this.#socket.send(text);
@@ -83,15 +72,13 @@ export class StreamConnection {
       return false;
     }
   }
-  /** Keeps acking for up to `ms`, then closes. Only an open connection drains. */
-  drain(ms: number): void {
+  /** Keeps acking for up to `ms`, then closes. Only an open connection drains. */ drain(ms: number): void {
     if (this.state !== 'open') return;
     this.state = 'draining';
     this.#clearTimers();
     this.#timer = setTimeout(() => this.close(1000, 'drained'), ms);
   }
-  /** The one teardown: clears every timer, closes the socket (forcibly if the peer never answers) and tells the host once it is gone. */
-  close(code: number, reason: string): void {
+  /** The one teardown: clears every timer, closes the socket (forcibly if the peer never answers) and tells the host once it is gone. */ close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.#clearTimers();
@@ -148,8 +135,7 @@ export class StreamConnection {
       this.#host.retire(this, 'disconnect');
     } else if (headers.topic !== 'ping') this.#host.logger.debug(`SYSTEM ${headers.topic}`);
   }
-  /** A pong proves the socket and the gateway alive, like any frame. */
-  readonly #onPong = () => {
+  /** A pong proves the socket and the gateway alive, like any frame. */ readonly #onPong = () => {
     this.#lastFrameAt = performance.now();
   };
   #onClose(event: { code?: number; reason?: string }): void {

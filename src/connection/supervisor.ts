@@ -8,26 +8,13 @@ import { socketUrl, type Endpoint } from './gateway.js';
 import { assertSecureUrl } from './transport.js';
 
 /** The supervisor's settings, from the client's. */
-export interface SupervisorSettings {
-  connections: number;
-  handshakeTimeoutMs: number;
-  idleTimeoutMs: number;
-  drainTimeoutMs: number;
-  clockJumpMs: number;
-  connectionTtlMs: number;
-  backoffBaseMs: number;
-  backoffCapMs: number;
-  stableAfterMs: number;
-  maxFrameSize: number;
-}
+export type SupervisorSettings = Record<'connections' | 'handshakeTimeoutMs' | 'idleTimeoutMs' | 'drainTimeoutMs' | 'clockJumpMs' | 'connectionTtlMs' | 'backoffBaseMs' | 'backoffCapMs' | 'stableAfterMs' | 'maxFrameSize', number>;
 
 /** What the supervisor asks of the client, and reports to it. */
 export interface SupervisorHooks {
   getEndpoint(signal: AbortSignal): Promise<Endpoint>;
-  /** A step of a connection's life, with the slot and connection it concerns. */
-  onState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void;
-  /** A connect failed: `error` is retried with backoff, `fatal` no retry fixes (the run is over). */
-  onState(event: 'error' | 'fatal', error: DingTalkStreamError): void;
+  /** A step of a connection's life, with the slot and connection it concerns. */ onState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void;
+  /** A connect failed: `error` is retried with backoff, `fatal` no retry fixes (the run is over). */ onState(event: 'error' | 'fatal', error: DingTalkStreamError): void;
 }
 
 /** Where frames go: the client's router. */
@@ -51,12 +38,10 @@ interface Run {
  * make-before-break: a retired connection keeps acking while its successor opens.
  */
 export class Supervisor implements ConnectionHost {
-  /** Every socket not yet closed (an array of its exact length, replaced on change). */
-  #live: StreamConnection[] = [];
+  /** Every socket not yet closed (an array of its exact length, replaced on change). */ #live: StreamConnection[] = [];
   #run: Run | undefined;
   #nextId = 1;
-  /** Reconnect attempts so far (failed opens and dropped connections). */
-  reconnectAttempts = 0;
+  /** Reconnect attempts so far (failed opens and dropped connections). */ reconnectAttempts = 0;
   #maxLive = 0;
   readonly #hooks: SupervisorHooks;
   readonly #router: FrameHandler;
@@ -73,8 +58,7 @@ export class Supervisor implements ConnectionHost {
     this.#router = router;
     this.#redactor = redactor;
   }
-  /** Open sockets right now (open or draining), and the most there ever were at once. */
-  get connections(): { open: number; draining: number; peak: number } {
+  /** Open sockets right now (open or draining), and the most there ever were at once. */ get connections(): { open: number; draining: number; peak: number } {
     let open = 0;
     let draining = 0;
     for (const c of this.#live) {
@@ -83,13 +67,11 @@ export class Supervisor implements ConnectionHost {
     }
     return { open, draining, peak: this.#maxLive };
   }
-  /** Starts a connect loop for every slot. */
-  start(): void {
+  /** Starts a connect loop for every slot. */ start(): void {
     const run: Run = (this.#run = { loops: 0, controller: undefined, stopped: undefined });
     for (let slot = 0; slot < Math.max(1, this.settings.connections); slot++) void this.#connect(run, slot, 0);
   }
-  /** Ends the current run: aborts its loops, closes its sockets; resolves when every loop returned and every socket is closed. */
-  stop(): Promise<void> {
+  /** Ends the current run: aborts its loops, closes its sockets; resolves when every loop returned and every socket is closed. */ stop(): Promise<void> {
     const run = this.#run;
     this.#run = undefined;
     if (!run) return Promise.resolve();
@@ -100,8 +82,7 @@ export class Supervisor implements ConnectionHost {
       this.#settle(run);
     });
   }
-  /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */
-  retire(conn: StreamConnection, reason: RetireReason): void {
+  /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */ retire(conn: StreamConnection, reason: RetireReason): void {
     if (conn.state !== 'open') return;
     this.logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
     // at most one older draining socket per slot besides this one: the oldest go first
@@ -111,8 +92,7 @@ export class Supervisor implements ConnectionHost {
     conn.drain(this.settings.drainTimeoutMs);
     this.#ended(conn);
   }
-  /** Retires every open connection (e.g. to pick up new subscriptions). */
-  rotateAll(reason: RetireReason): void {
+  /** Retires every open connection (e.g. to pick up new subscriptions). */ rotateAll(reason: RetireReason): void {
     for (const c of this.#live) this.retire(c, reason);
   }
   onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void {
@@ -182,8 +162,7 @@ export class Supervisor implements ConnectionHost {
       this.#settle(run);
     }
   }
-  /** One attempt: a fresh ticket (single-use, never cached), the socket, the handshake within its deadline. */
-  async #connectOnce(run: Run, signal: AbortSignal): Promise<StreamConnection> {
+  /** One attempt: a fresh ticket (single-use, never cached), the socket, the handshake within its deadline. */ async #connectOnce(run: Run, signal: AbortSignal): Promise<StreamConnection> {
     const endpoint = await this.#hooks.getEndpoint(signal);
     this.#redactor.add(endpoint.ticket);
     const url = socketUrl(endpoint);

@@ -10,8 +10,7 @@ export interface StreamMessage<T = unknown> {
   messageId: string;
   headers: Readonly<Record<string, string>>;
   data: T;
-  /** Aborted when the handler's time is up (`timeoutMs`) or the client stops: stop working on it. */
-  readonly signal: AbortSignal;
+  /** Aborted when the handler's time is up (`timeoutMs`) or the client stops: stop working on it. */ readonly signal: AbortSignal;
 }
 
 /**
@@ -51,18 +50,12 @@ export const HANDLER_OPTIONS = {
 
 /** Per-registration options; `sequential` and `onBusy` get the topic's typed message. @example `const opts: HandlerOptions = { ack: 'immediate', timeoutMs: 120_000 };` */
 export interface HandlerOptions<M = StreamMessage> {
-  /** When to ack (default by topic: see {@link AckMode}). */
-  ack?: AckMode | undefined;
-  /** How long the handler may take before it is acked by policy and its `signal` aborted (default: the client's `handlerTimeoutMs`). */
-  timeoutMs?: number | undefined;
-  /** Replace the topic's handler; without it, a second handler for a topic is a `ConfigError`. */
-  replace?: boolean | undefined;
-  /** Handle messages with the same key one at a time, in arrival order; other keys run side by side. */
-  sequential?: ((message: M) => string | undefined) | undefined;
-  /** Messages that may wait behind a busy key (default 10); beyond it `onBusy` is called instead of the handler. */
-  maxWaiting?: number | undefined;
-  /** Told about a message refused because its key's queue was full (acked as the topic's policy says, and not handled). */
-  onBusy?: ((message: M) => unknown) | undefined;
+  /** When to ack (default by topic: see {@link AckMode}). */ ack?: AckMode | undefined;
+  /** How long the handler may take before it is acked by policy and its `signal` aborted (default: the client's `handlerTimeoutMs`). */ timeoutMs?: number | undefined;
+  /** Replace the topic's handler; without it, a second handler for a topic is a `ConfigError`. */ replace?: boolean | undefined;
+  /** Handle messages with the same key one at a time, in arrival order; other keys run side by side. */ sequential?: ((message: M) => string | undefined) | undefined;
+  /** Messages that may wait behind a busy key (default 10); beyond it `onBusy` is called instead of the handler. */ maxWaiting?: number | undefined;
+  /** Told about a message refused because its key's queue was full (acked as the topic's policy says, and not handled). */ onBusy?: ((message: M) => unknown) | undefined;
 }
 
 /** A handler with its options read, as the router keeps it (`chatbot`: business id `data.msgId`, stale check on `createAt`). */
@@ -89,8 +82,7 @@ export class Message implements StreamMessage {
   get signal(): AbortSignal {
     return (this.#controller ??= new AbortController()).signal;
   }
-  /** Ends the handler's `signal` (time is up, or the client stopped). */
-  abort(reason: unknown): void {
+  /** Ends the handler's `signal` (time is up, or the client stopped). */ abort(reason: unknown): void {
     (this.#controller ??= new AbortController()).abort(reason);
   }
 }

@@ -33,18 +33,14 @@ export type Limits = Record<'maxConcurrency' | 'maxQueue' | 'maxQueueSize', numb
  * ends exactly once in `finish`, and its slot is given back in a `finally`, whatever `finish` does.
  */
 export class Scheduler {
-  /** Handlers running now. */
-  active = 0;
+  /** Handlers running now. */ active = 0;
   #closed = false;
   readonly #waiting: Job[] = [];
   #waitingSize = 0;
-  /** Sequence keys with a job running, each with the jobs queued behind it. */
-  readonly #sequences = new Map<string, Job[]>();
+  /** Sequence keys with a job running, each with the jobs queued behind it. */ readonly #sequences = new Map<string, Job[]>();
   readonly #running = new Set<Job>();
-  /** Jobs that got a slot in this turn: started together in one microtask, after the socket read's acks went out. */
-  #ready: Job[] = [];
-  /** One timer for every deadline: armed at the earliest, it times out what is due and re-arms. */
-  #sweep: ReturnType<typeof setTimeout> | undefined;
+  /** Jobs that got a slot in this turn: started together in one microtask, after the socket read's acks went out. */ #ready: Job[] = [];
+  /** One timer for every deadline: armed at the earliest, it times out what is due and re-arms. */ #sweep: ReturnType<typeof setTimeout> | undefined;
   #sweepAt = Infinity;
   constructor(
     private readonly limits: Limits,
@@ -53,8 +49,7 @@ export class Scheduler {
   get queued(): number {
     return this.#waiting.length;
   }
-  /** Admits a job: `undefined` when it runs or waits for a slot, else why not (nothing was started). */
-  submit(job: Job): 'busy' | 'overflow' | 'stopped' | undefined {
+  /** Admits a job: `undefined` when it runs or waits for a slot, else why not (nothing was started). */ submit(job: Job): 'busy' | 'overflow' | 'stopped' | undefined {
     if (this.#closed) return 'stopped';
     const order = job.reg.sequential?.(job.message);
     if (order !== undefined) {
@@ -67,8 +62,7 @@ export class Scheduler {
     this.#next(job);
     return 'overflow';
   }
-  /** Stops for good (until {@link open}): waiting jobs end `stopped`, running ones are aborted and end `stopped` now. */
-  close(reason: unknown): void {
+  /** Stops for good (until {@link open}): waiting jobs end `stopped`, running ones are aborted and end `stopped` now. */ close(reason: unknown): void {
     this.#closed = true;
     this.#waitingSize = 0;
     const dropped = [...this.#waiting.splice(0), ...[...this.#sequences.values()].flat(), ...this.#running];
@@ -83,8 +77,7 @@ export class Scheduler {
   open(): void {
     this.#closed = false;
   }
-  /** A slot now (started in this turn's batch), or a place in the bounded queue. */
-  #admit(job: Job): boolean {
+  /** A slot now (started in this turn's batch), or a place in the bounded queue. */ #admit(job: Job): boolean {
     if (this.active < this.limits.maxConcurrency) {
       this.active++;
       if (!this.#ready.length) queueMicrotask(this.#startReady);
@@ -115,8 +108,7 @@ export class Scheduler {
       this.#end(job, 'threw', err);
     }
   }
-  /** A job's one end: `finish` decides its ack, and its slot is given back whatever happens. */
-  #end(job: Job, verdict: Verdict, value?: unknown): void {
+  /** A job's one end: `finish` decides its ack, and its slot is given back whatever happens. */ #end(job: Job, verdict: Verdict, value?: unknown): void {
     const running = this.#running.delete(job);
     if (!running && verdict !== 'stopped') return; // it timed out or was stopped before
     try {
@@ -128,8 +120,7 @@ export class Scheduler {
       else if (running) this.#release(job);
     }
   }
-  /** Gives a job's slot to the oldest waiting job, and moves its sequence on. */
-  #release(job: Job): void {
+  /** Gives a job's slot to the oldest waiting job, and moves its sequence on. */ #release(job: Job): void {
     const next = this.#waiting.shift();
     if (next) {
       this.#waitingSize -= next.size;
@@ -138,8 +129,7 @@ export class Scheduler {
     } else this.active--;
     this.#next(job);
   }
-  /** The job's sequence moves on: the next job of its key gets a slot or a place, or overflows. */
-  #next(job: Job): void {
+  /** The job's sequence moves on: the next job of its key gets a slot or a place, or overflows. */ #next(job: Job): void {
     const order = job.order;
     if (order === undefined) return;
     job.order = undefined;

@@ -5,10 +5,8 @@ export type FrameType = 'SYSTEM' | 'EVENT' | 'CALLBACK';
 export interface Frame {
   type: FrameType;
   headers: Record<string, string> & { topic: string; messageId?: string };
-  /** The `data` string exactly as received (echoed verbatim in ping acks). */
-  rawData: string;
-  /** `data` parsed as JSON. */
-  data: unknown;
+  /** The `data` string exactly as received (echoed verbatim in ping acks). */ rawData: string;
+  /** `data` parsed as JSON. */ data: unknown;
 }
 
 /**
@@ -29,16 +27,7 @@ function envelopeError(json: unknown): string {
   return e.type !== 'SYSTEM' && !e.headers.messageId ? `${e.type} frame without headers.messageId` : '';
 }
 
-/**
- * Parses a downstream text frame: the size (`maxSize` characters, refused before parsing), JSON,
- * the envelope, then `data` as a second JSON layer. Never throws.
- *
- * @example
- * ```ts
- * parseFrame('{"type":"SYSTEM","headers":{"topic":"ping","messageId":"m1"},"data":"{}"}');
- * // { ok: true, frame: { type: 'SYSTEM', headers: {...}, rawData: '{}', data: {} } }
- * ```
- */
+/** Parses a downstream frame: its size (over `maxSize`: refused unparsed), JSON, the envelope, `data`'s JSON. Never throws. */
 export function parseFrame(text: unknown, maxSize = Infinity): ParseResult {
   if (typeof text !== 'string') return { ok: false, reason: 'frame is not text' };
   // larger than anything DingTalk sends: a hostile peer's, refused before it is parsed

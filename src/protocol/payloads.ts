@@ -10,31 +10,17 @@ import type { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } f
  */
 export interface RobotMessagePayload {
   msgId?: string;
-  /** `text`, `picture`, `richText`, `audio`, `video`, `file`, … */
-  msgtype?: string;
-  conversationId?: string;
-  /** `'1'` a 1:1 chat, `'2'` a group. */
-  conversationType?: string;
-  conversationTitle?: string;
-  senderId?: string;
-  senderNick?: string;
-  senderStaffId?: string;
-  senderCorpId?: string;
-  chatbotUserId?: string;
-  robotCode?: string;
-  isAdmin?: boolean;
-  isInAtList?: boolean;
+  /** `text`, `picture`, `richText`, `audio`, `video`, `file`, … */ msgtype?: string;
+  /** `'1'` a 1:1 chat, `'2'` a group. */ conversationType?: string;
+  conversationId?: string; conversationTitle?: string; senderId?: string; senderNick?: string; senderStaffId?: string; senderCorpId?: string;
+  chatbotUserId?: string; robotCode?: string; isAdmin?: boolean; isInAtList?: boolean;
   atUsers?: Array<{ dingtalkId?: string; staffId?: string }>;
-  /** Where a reply goes (no token needed), until `sessionWebhookExpiredTime`. */
-  sessionWebhook?: string;
+  /** Where a reply goes (no token needed), until `sessionWebhookExpiredTime`. */ sessionWebhook?: string;
   sessionWebhookExpiredTime?: number;
-  /** Wall-clock ms when the user sent it. */
-  createAt?: number;
+  /** Wall-clock ms when the user sent it. */ createAt?: number;
   text?: { content: string };
-  /** Every msgtype but `text` carries its fields here (download codes, rich text, …). */
-  content?: { [key: string]: unknown };
-  /** Delegate mode only. */
-  hostingContext?: { userId?: string; nick?: string };
+  /** Every msgtype but `text` carries its fields here (download codes, rich text, …). */ content?: { [key: string]: unknown };
+  /** Delegate mode only. */ hostingContext?: { userId?: string; nick?: string };
   [key: string]: unknown;
 }
 
@@ -44,16 +30,9 @@ export interface RobotMessagePayload {
  * @example `client.registerCallbackHandler(TOPIC_CARD, (msg) => console.log(msg.data.outTrackId, msg.data.userId));`
  */
 export interface CardCallbackPayload {
-  outTrackId?: string;
-  /** `actionCallback` for a button. */
-  type?: string;
-  corpId?: string;
-  userId?: string;
-  userIdType?: number;
-  spaceType?: string;
-  spaceId?: string;
-  /** JSON: `{ "cardPrivateData": { "actionIds": [...], "params": {...} } }`. */
-  content?: string;
+  /** `actionCallback` for a button. */ type?: string;
+  outTrackId?: string; corpId?: string; userId?: string; userIdType?: number; spaceType?: string; spaceId?: string;
+  /** JSON: `{ "cardPrivateData": { "actionIds": [...], "params": {...} } }`. */ content?: string;
   extension?: string;
   [key: string]: unknown;
 }
