@@ -25,7 +25,8 @@ export class Credential {
     this.clientId = clientId;
     this.#clientSecret = clientSecret;
   }
-  /** A prototype getter over a #private field: never serialised or printed. */ get clientSecret(): string {
+  /** A prototype getter over a #private field: never serialised or printed. */
+  get clientSecret(): string {
     return this.#clientSecret;
   }
 }
@@ -335,7 +336,8 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-  /** A snapshot of the client: state, connections, counters. Contains no secret. @example `setInterval(() => console.log(client.status()), 60_000);` */ status(): ClientStatus {
+  /** A snapshot of the client: state, connections, counters. Contains no secret. @example `setInterval(() => console.log(client.status()), 60_000);` */
+  status(): ClientStatus {
     return {
       state: this.#phase !== 'running' ? this.#phase : this.#supervisor.connections.open ? 'open' : this.#connectedAt ? 'reconnecting' : 'connecting',
       connectedAt: this.#connectedAt,

@@ -19,7 +19,8 @@ export class Redactor {
   // arrays of their exact length, copied on change: an empty Set costs ~150 bytes per client
   #permanent: string[] = [];
   /** Tickets and tokens: the newest 64 (they expire and are replaced). */ #recent: string[] = [];
-  /** Registers a value never to print (ignored when short); `permanent` for credentials, which are never evicted. */ add(secret: string | undefined, permanent = false): void {
+  /** Registers a value never to print (ignored when short); `permanent` for credentials, which are never evicted. */
+  add(secret: string | undefined, permanent = false): void {
     if (!secret || secret.length < 6) return;
     if (permanent) this.#permanent = this.#permanent.concat(secret);
     else if (!this.#recent.includes(secret)) this.#recent = [secret].concat(this.#recent.slice(0, 63));

@@ -168,8 +168,10 @@ export class ChatbotReplier {
     options?: ReplierOptions,
   ) {
     let o = options && READ.get(options);
-    if (!o) o = readOptions('ChatbotReplier', REPLIER, options);
-    if (options) READ.set(options, o);
+    if (!o) {
+      o = readOptions('ChatbotReplier', REPLIER, options);
+      if (options) READ.set(options, o);
+    }
     this.api = o.api;
     this.fetch = o.fetch ?? this.api?.fetch ?? ((input, init) => fetch(input, init));
     this.extraHosts = o.allowedWebhookHosts;

@@ -54,7 +54,8 @@ export class StreamConnection {
     this.#socket = new host.platform.WebSocket(url);
     for (const type of ['open', 'message', 'close', 'error'] as const) this.#socket.addEventListener(type, this.#onEvent);
   }
-  /** Resolves when the socket opens, rejects if it closes first. Called once, right after construction. */ handshake(): Promise<void> {
+  /** Resolves when the socket opens, rejects if it closes first. Called once, right after construction. */
+  handshake(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#handshake = (error) => {
         this.#handshake = undefined; // let go of the promise's functions once settled
@@ -63,7 +64,8 @@ export class StreamConnection {
       };
     });
   }
-  /** Sends a text frame if the socket is open; `false` otherwise (the gateway redelivers). */ send(text: string): boolean {
+  /** Sends a text frame if the socket is open; `false` otherwise (the gateway redelivers). */
+  send(text: string): boolean {
     if (this.#socket.readyState !== OPEN) return false;
     try {
       this.#socket.send(text);
@@ -72,13 +74,15 @@ export class StreamConnection {
       return false;
     }
   }
-  /** Keeps acking for up to `ms`, then closes. Only an open connection drains. */ drain(ms: number): void {
+  /** Keeps acking for up to `ms`, then closes. Only an open connection drains. */
+  drain(ms: number): void {
     if (this.state !== 'open') return;
     this.state = 'draining';
     this.#clearTimers();
     this.#timer = setTimeout(() => this.close(1000, 'drained'), ms);
   }
-  /** The one teardown: clears every timer, closes the socket (forcibly if the peer never answers) and tells the host once it is gone. */ close(code: number, reason: string): void {
+  /** The one teardown: clears every timer, closes the socket (forcibly if the peer never answers) and tells the host once it is gone. */
+  close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.#clearTimers();
@@ -135,7 +139,8 @@ export class StreamConnection {
       this.#host.retire(this, 'disconnect');
     } else if (headers.topic !== 'ping') this.#host.logger.debug(`SYSTEM ${headers.topic}`);
   }
-  /** A pong proves the socket and the gateway alive, like any frame. */ readonly #onPong = () => {
+  /** A pong proves the socket and the gateway alive, like any frame. */
+  readonly #onPong = () => {
     this.#lastFrameAt = performance.now();
   };
   #onClose(event: { code?: number; reason?: string }): void {

@@ -58,7 +58,8 @@ export class Supervisor implements ConnectionHost {
     this.#router = router;
     this.#redactor = redactor;
   }
-  /** Open sockets right now (open or draining), and the most there ever were at once. */ get connections(): { open: number; draining: number; peak: number } {
+  /** Open sockets right now (open or draining), and the most there ever were at once. */
+  get connections(): { open: number; draining: number; peak: number } {
     let open = 0;
     let draining = 0;
     for (const c of this.#live) {
@@ -67,11 +68,13 @@ export class Supervisor implements ConnectionHost {
     }
     return { open, draining, peak: this.#maxLive };
   }
-  /** Starts a connect loop for every slot. */ start(): void {
+  /** Starts a connect loop for every slot. */
+  start(): void {
     const run: Run = (this.#run = { loops: 0, controller: undefined, stopped: undefined });
     for (let slot = 0; slot < Math.max(1, this.settings.connections); slot++) void this.#connect(run, slot, 0);
   }
-  /** Ends the current run: aborts its loops, closes its sockets; resolves when every loop returned and every socket is closed. */ stop(): Promise<void> {
+  /** Ends the current run: aborts its loops, closes its sockets; resolves when every loop returned and every socket is closed. */
+  stop(): Promise<void> {
     const run = this.#run;
     this.#run = undefined;
     if (!run) return Promise.resolve();
@@ -82,7 +85,8 @@ export class Supervisor implements ConnectionHost {
       this.#settle(run);
     });
   }
-  /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */ retire(conn: StreamConnection, reason: RetireReason): void {
+  /** Replaces a working connection without a gap (server `disconnect`, idle, TTL, …). */
+  retire(conn: StreamConnection, reason: RetireReason): void {
     if (conn.state !== 'open') return;
     this.logger.info(`connection #${conn.id}: ${reason}; replacing it (make-before-break)`);
     // at most one older draining socket per slot besides this one: the oldest go first
@@ -92,7 +96,8 @@ export class Supervisor implements ConnectionHost {
     conn.drain(this.settings.drainTimeoutMs);
     this.#ended(conn);
   }
-  /** Retires every open connection (e.g. to pick up new subscriptions). */ rotateAll(reason: RetireReason): void {
+  /** Retires every open connection (e.g. to pick up new subscriptions). */
+  rotateAll(reason: RetireReason): void {
     for (const c of this.#live) this.retire(c, reason);
   }
   onMessage(conn: StreamConnection, parsed: ParseResult, size: number): void {
@@ -162,7 +167,8 @@ export class Supervisor implements ConnectionHost {
       this.#settle(run);
     }
   }
-  /** One attempt: a fresh ticket (single-use, never cached), the socket, the handshake within its deadline. */ async #connectOnce(run: Run, signal: AbortSignal): Promise<StreamConnection> {
+  /** One attempt: a fresh ticket (single-use, never cached), the socket, the handshake within its deadline. */
+  async #connectOnce(run: Run, signal: AbortSignal): Promise<StreamConnection> {
     const endpoint = await this.#hooks.getEndpoint(signal);
     this.#redactor.add(endpoint.ticket);
     const url = socketUrl(endpoint);

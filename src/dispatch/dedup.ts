@@ -46,13 +46,16 @@ export class Dedup {
     private readonly maxEntries: number,
     readonly store?: DedupStore,
   ) {}
-  /** The ack remembered for `key`, or its waiters while it is in flight. */ get(key: string): Outcome | InFlight | undefined {
+  /** The ack remembered for `key`, or its waiters while it is in flight. */
+  get(key: string): Outcome | InFlight | undefined {
     return this.#current.get(key) ?? this.#previous.get(key);
   }
-  /** Marks `key` as in flight. */ begin(key: string): void {
+  /** Marks `key` as in flight. */
+  begin(key: string): void {
     this.#set(key, { waiters: [] });
   }
-  /** Asks the shared store; a store that throws or rejects leaves this process to decide alone. */ claim(key: string, leaseMs: number): Promise<Claim> {
+  /** Asks the shared store; a store that throws or rejects leaves this process to decide alone. */
+  claim(key: string, leaseMs: number): Promise<Claim> {
     return new Promise<Claim>((resolve) => resolve(this.store!.claim(key, leaseMs))).catch(() => claimed);
   }
   /**

@@ -82,7 +82,8 @@ export class Message implements StreamMessage {
   get signal(): AbortSignal {
     return (this.#controller ??= new AbortController()).signal;
   }
-  /** Ends the handler's `signal` (time is up, or the client stopped). */ abort(reason: unknown): void {
+  /** Ends the handler's `signal` (time is up, or the client stopped). */
+  abort(reason: unknown): void {
     (this.#controller ??= new AbortController()).abort(reason);
   }
 }

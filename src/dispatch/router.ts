@@ -50,27 +50,34 @@ export class Router {
     this.#dedup = new Dedup(settings.dedupTtlMs, settings.dedupMaxEntries, store);
     this.#scheduler = new Scheduler(settings, (job, verdict, value) => this.apply(job, verdict, value));
   }
-  /** The registration of `topic` (`undefined`: the events). */ get(topic: string | undefined): Registration | undefined {
+  /** The registration of `topic` (`undefined`: the events). */
+  get(topic: string | undefined): Registration | undefined {
     return topic === undefined ? this.#events : this.#callbacks.get(topic);
   }
-  /** Sets (or with `undefined` removes) the handler of `topic` (`undefined`: the events). */ set(topic: string | undefined, reg: Registration | undefined): void {
+  /** Sets (or with `undefined` removes) the handler of `topic` (`undefined`: the events). */
+  set(topic: string | undefined, reg: Registration | undefined): void {
     if (topic === undefined) this.#events = reg;
     else if (reg) this.#callbacks.set(topic, reg);
     else this.#callbacks.delete(topic);
   }
-  /** The topics with a handler, and whether events have one. */ topics(): { callbacks: string[]; events: boolean } {
+  /** The topics with a handler, and whether events have one. */
+  topics(): { callbacks: string[]; events: boolean } {
     return { callbacks: [...this.#callbacks.keys()], events: !!this.#events };
   }
-  /** Handlers running and deliveries waiting for a slot. */ load(): { inFlight: number; queued: number } {
+  /** Handlers running and deliveries waiting for a slot. */
+  load(): { inFlight: number; queued: number } {
     return { inFlight: this.#scheduler.active, queued: this.#scheduler.queued };
   }
-  /** Stops taking work: waiting deliveries are dropped with their keys forgotten, running handlers see their `signal` abort. */ close(): void {
+  /** Stops taking work: waiting deliveries are dropped with their keys forgotten, running handlers see their `signal` abort. */
+  close(): void {
     this.#scheduler.close(new ClientStoppedError());
   }
-  /** Takes work again (the client starts again). */ open(): void {
+  /** Takes work again (the client starts again). */
+  open(): void {
     this.#scheduler.open();
   }
-  /** A delivery from a door (`size`: its length in characters). Never throws. */ handle(target: AckTarget, parsed: ParseResult, size: number): void {
+  /** A delivery from a door (`size`: its length in characters). Never throws. */
+  handle(target: AckTarget, parsed: ParseResult, size: number): void {
     this.counters.received++;
     if (!parsed.ok) {
       this.counters.malformed++;
@@ -116,7 +123,8 @@ export class Router {
     const { onBusy } = job.reg;
     if (refused === 'busy' && onBusy) void Promise.resolve().then(() => onBusy(job.message)).catch((err: unknown) => this.logger.error(`onBusy failed for ${job.message.messageId}`, err));
   }
-  /** Carries out the policy's decision for `job`: what is logged and reported, the dedup effect, the ack. */ apply(job: Job, verdict: Verdict, value?: unknown): void {
+  /** Carries out the policy's decision for `job`: what is logged and reported, the dedup effect, the ack. */
+  apply(job: Job, verdict: Verdict, value?: unknown): void {
     const { message, reg } = job;
     const { topic, messageId } = message;
     const decision = decide(message.type, reg.ack, verdict, value, this.settings.maxFrameSize);

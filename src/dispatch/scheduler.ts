@@ -49,7 +49,8 @@ export class Scheduler {
   get queued(): number {
     return this.#waiting.length;
   }
-  /** Admits a job: `undefined` when it runs or waits for a slot, else why not (nothing was started). */ submit(job: Job): 'busy' | 'overflow' | 'stopped' | undefined {
+  /** Admits a job: `undefined` when it runs or waits for a slot, else why not (nothing was started). */
+  submit(job: Job): 'busy' | 'overflow' | 'stopped' | undefined {
     if (this.#closed) return 'stopped';
     const order = job.reg.sequential?.(job.message);
     if (order !== undefined) {
@@ -62,7 +63,8 @@ export class Scheduler {
     this.#next(job);
     return 'overflow';
   }
-  /** Stops for good (until {@link open}): waiting jobs end `stopped`, running ones are aborted and end `stopped` now. */ close(reason: unknown): void {
+  /** Stops for good (until {@link open}): waiting jobs end `stopped`, running ones are aborted and end `stopped` now. */
+  close(reason: unknown): void {
     this.#closed = true;
     this.#waitingSize = 0;
     const dropped = [...this.#waiting.splice(0), ...[...this.#sequences.values()].flat(), ...this.#running];
@@ -77,7 +79,8 @@ export class Scheduler {
   open(): void {
     this.#closed = false;
   }
-  /** A slot now (started in this turn's batch), or a place in the bounded queue. */ #admit(job: Job): boolean {
+  /** A slot now (started in this turn's batch), or a place in the bounded queue. */
+  #admit(job: Job): boolean {
     if (this.active < this.limits.maxConcurrency) {
       this.active++;
       if (!this.#ready.length) queueMicrotask(this.#startReady);
@@ -108,7 +111,8 @@ export class Scheduler {
       this.#end(job, 'threw', err);
     }
   }
-  /** A job's one end: `finish` decides its ack, and its slot is given back whatever happens. */ #end(job: Job, verdict: Verdict, value?: unknown): void {
+  /** A job's one end: `finish` decides its ack, and its slot is given back whatever happens. */
+  #end(job: Job, verdict: Verdict, value?: unknown): void {
     const running = this.#running.delete(job);
     if (!running && verdict !== 'stopped') return; // it timed out or was stopped before
     try {
@@ -120,7 +124,8 @@ export class Scheduler {
       else if (running) this.#release(job);
     }
   }
-  /** Gives a job's slot to the oldest waiting job, and moves its sequence on. */ #release(job: Job): void {
+  /** Gives a job's slot to the oldest waiting job, and moves its sequence on. */
+  #release(job: Job): void {
     const next = this.#waiting.shift();
     if (next) {
       this.#waitingSize -= next.size;
@@ -129,7 +134,8 @@ export class Scheduler {
     } else this.active--;
     this.#next(job);
   }
-  /** The job's sequence moves on: the next job of its key gets a slot or a place, or overflows. */ #next(job: Job): void {
+  /** The job's sequence moves on: the next job of its key gets a slot or a place, or overflows. */
+  #next(job: Job): void {
     const order = job.order;
     if (order === undefined) return;
     job.order = undefined;
