@@ -1,27 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TOPIC_CARD, TOPIC_ROBOT, type DingTalkStreamError } from '../adapters/node.js';
 import { registerChatbotHandler } from '../src/chatbot/index.js';
-import { chatbotMessage, eventHeaders, newMessageId, type FakeDingTalkGateway } from '../src/testing/index.js';
+import { chatbotMessage, type FakeDingTalkGateway } from '../src/testing/index.js';
+import { sendCallback, sendEvent } from './helpers/frames.js';
 import { client, delay, gateway } from './helpers/setup.js';
 
 // The gateway redelivers a frame not acked within ~2 s under a NEW messageId, keeping only
 // the business id (data.msgId, headers.eventId): protocol.md §10.1. These tests send such
 // redeliveries by hand, at chosen moments, on the socket the client is connected on.
-
-/** Sends a CALLBACK frame with the given messageId on the live connection. */
-function sendCallback(gw: FakeDingTalkGateway, topic: string, data: unknown, messageId = newMessageId()): string {
-  const headers = { topic, messageId, contentType: 'application/json', time: String(Date.now()) };
-  gw.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'CALLBACK', headers, data: JSON.stringify(data) }), gw.live()[0]);
-  return messageId;
-}
-
-/** Sends an EVENT frame with the given eventId under a new messageId. */
-function sendEvent(gw: FakeDingTalkGateway, eventId: string): string {
-  const messageId = newMessageId();
-  const headers = { ...eventHeaders('user_add_org'), eventId, messageId };
-  gw.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'EVENT', headers, data: JSON.stringify({ userId: ['u1'] }) }), gw.live()[0]);
-  return messageId;
-}
 
 const ackedAt = async (gw: FakeDingTalkGateway, id: string, sentAt: number) => {
   await gw.waitForAck(id, 15_000);

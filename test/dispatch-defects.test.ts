@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HandlerError, TOPIC_CARD, type DedupStore, type DingTalkStreamError } from '../adapters/node.js';
-import { eventHeaders, newMessageId, type FakeDingTalkGateway, type RecordedAck } from '../src/testing/index.js';
+import type { FakeDingTalkGateway, RecordedAck } from '../src/testing/index.js';
+import { escaped, sendCallback, sendEvent, until, watchEscapes } from './helpers/frames.js';
 import { client, delay, gateway } from './helpers/setup.js';
 
 // Regression tests for the three dispatch defects of issue 21. Each one drives the public API
@@ -11,48 +12,8 @@ import { client, delay, gateway } from './helpers/setup.js';
 /** A topic of our own: any CALLBACK topic that is not a chatbot one acks after its handler. */
 const CUSTOM_TOPIC = '/v1.0/acme/approval/callback';
 
-/** Sends a CALLBACK frame on the live connection; returns its messageId. */
-function sendCallback(gw: FakeDingTalkGateway, topic: string, data: unknown, messageId = newMessageId()): string {
-  const headers = { topic, messageId, contentType: 'application/json', time: String(Date.now()) };
-  gw.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'CALLBACK', headers, data: JSON.stringify(data) }), gw.live()[0]);
-  return messageId;
-}
-
-/** Sends an EVENT frame with `eventId` under a new messageId (a first delivery or a redelivery). */
-function sendEvent(gw: FakeDingTalkGateway, eventId: string): string {
-  const messageId = newMessageId();
-  const headers = { ...eventHeaders('user_add_org'), eventId, messageId };
-  gw.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'EVENT', headers, data: JSON.stringify({ userId: ['u1'] }) }), gw.live()[0]);
-  return messageId;
-}
-
 const acked = (gw: FakeDingTalkGateway, id: string) => gw.acks.some((a) => a.headers.messageId === id);
 const ackData = (ack: RecordedAck): unknown => JSON.parse(ack.data);
-
-/** Polls `predicate` every 10 ms, for signals the fake gateway does not see (an unhandled rejection); `false` if it never held. */
-async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > end) return false;
-    await delay(10);
-  }
-  return true;
-}
-
-/** Records every unhandled rejection and uncaught exception while a test runs. */
-const escaped: string[] = [];
-const onEscape = (kind: string) => (reason: unknown) => escaped.push(`${kind}: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`);
-const onRejection = onEscape('unhandledRejection');
-const onException = onEscape('uncaughtException');
-afterEach(() => {
-  process.off('unhandledRejection', onRejection);
-  process.off('uncaughtException', onException);
-  escaped.length = 0;
-});
-function watchEscapes(): void {
-  process.on('unhandledRejection', onRejection);
-  process.on('uncaughtException', onException);
-}
 
 /** 10,000 nested arrays, built without recursion: JSON.stringify overflows its stack on it (RangeError). */
 function deepArray(depth = 10_000): unknown[] {
@@ -178,5 +139,29 @@ describe('dispatch defects (issue 21)', () => {
     expect(ack.code).toBe(200);
     expect(ackData(ack)).toMatchObject({ status: 'SUCCESS' });
     expect(ran).toEqual(['evt-mine']);
+  });
+  it('a shared dedup store that throws instead of answering (claim and settle) neither escapes nor costs the ack: the process decides alone', async () => {
+    const gw = await gateway({ redeliverAfterMs: 0 });
+    const store: DedupStore = {
+      claim() {
+        throw new Error('store down');
+      },
+      settle() {
+        throw new Error('store down');
+      },
+    };
+    const c = client(gw, { dedupStore: store });
+    const ran: string[] = [];
+    c.registerAllEventHandler((event) => void ran.push(event.headers.eventId!));
+    await c.start();
+    watchEscapes();
+    const ack = await gw.waitForAck(sendEvent(gw, 'evt-store-down'));
+    expect(ackData(ack)).toMatchObject({ status: 'SUCCESS' });
+    expect(ran).toEqual(['evt-store-down']);
+    // a redelivery is still recognised by this process's own window
+    const again = await gw.waitForAck(sendEvent(gw, 'evt-store-down'));
+    expect(ackData(again)).toMatchObject({ status: 'SUCCESS' });
+    expect(ran).toEqual(['evt-store-down']);
+    expect(escaped).toEqual([]);
   });
 });

@@ -5,9 +5,10 @@
 // uncaught exception, and the concurrency slots all come back. With stop() in the middle: at
 // most one ack per messageId, and the same two last guarantees.
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOPIC_CARD, TOPIC_ROBOT, type StreamMessage } from '../adapters/node.js';
 import { chatbotMessage, eventHeaders, newMessageId, type FakeConnection, type FakeDingTalkGateway } from '../src/testing/index.js';
+import { escaped, until, watchEscapes } from './helpers/frames.js';
 import { client, delay, gateway } from './helpers/setup.js';
 
 const SEED = Number(process.env.DISPATCH_PROPERTY_SEED ?? 20_260_421);
@@ -68,27 +69,6 @@ function answer(kind: Kind): unknown {
   if (kind === 'event') return 'SUCCESS';
   if (kind === 'card') return { cardData: { cardParamMap: { status: 'ok' } } };
   return null;
-}
-
-/** Records every unhandled rejection and uncaught exception while the property runs. */
-const escaped: string[] = [];
-const onEscape = (kind: string) => (reason: unknown) => escaped.push(`${kind}: ${reason instanceof Error ? `${reason.name}: ${reason.message.split('\n')[0]}` : String(reason)}`);
-const onRejection = onEscape('unhandledRejection');
-const onException = onEscape('uncaughtException');
-afterEach(() => {
-  process.off('unhandledRejection', onRejection);
-  process.off('uncaughtException', onException);
-  escaped.length = 0;
-});
-
-/** Polls `predicate` every 5 ms; `false` if it did not hold within `timeoutMs`. */
-async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > end) return false;
-    await delay(5);
-  }
-  return true;
 }
 
 let runNo = 0;
@@ -192,8 +172,7 @@ async function play(gw: FakeDingTalkGateway, s: Scenario): Promise<void> {
 
 describe('dispatch property', () => {
   it('acks every delivery exactly once (at most once across a stop), lets nothing escape, and frees every slot, whatever the handlers do and however the gateway redelivers', async () => {
-    process.on('unhandledRejection', onRejection);
-    process.on('uncaughtException', onException);
+    watchEscapes();
     const gw = await gateway({ redeliverAfterMs: 0 });
     console.info(`dispatch property: seed ${SEED}, ${NUM_RUNS} runs (DISPATCH_PROPERTY_SEED / DISPATCH_PROPERTY_RUNS to change)`);
     await fc.assert(
