@@ -39,8 +39,11 @@ describe('reliability: gateway faults', () => {
       record({ scenario: `4. open endpoint: ${name} ×5`, sent: 1, lost: tally.lost(), duplicates: tally.duplicates, peakConnections: gw.maxLive, notes: `retry delays ${delays.join(', ')} ms (test base 20 ms, cap 200 ms); max concurrent open calls ${gw.maxConcurrentOpens}` });
       expect(gw.openCalls).toHaveLength(6);
       expect(delays).toHaveLength(5);
-      expect(new Set(delays).size).toBeGreaterThan(1); // jittered, not a fixed interval
-      expect(delays.every((d) => d >= 0 && d <= 200)).toBe(true);
+      // full jitter: each delay uniform in [0, min(cap, base·2^attempt)] (test base 20 ms, cap 200 ms),
+      // so the bare exponential sequence (every delay at its bound) is what a missing jitter gives
+      const bounds = delays.map((_, attempt) => Math.min(200, 20 * 2 ** attempt));
+      expect(delays.every((d, attempt) => d >= 0 && d <= bounds[attempt]!)).toBe(true);
+      expect(delays).not.toEqual(bounds);
       expect(gw.maxConcurrentOpens).toBe(1);
       expect(gw.maxLive).toBe(1);
       expect(errors.length).toBe(5);
