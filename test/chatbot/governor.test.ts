@@ -1,7 +1,7 @@
 // The OpenAPI's governor: one app-wide card budget, DingTalk's rate-limit answers, and which
 // calls may be sent twice. The fake enforces production's limits (20 card calls per rolling
 // second); the delays asserted are the ones the fake recorded between arrivals.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DingTalkOpenApi, OpenApiError, robotMessage } from '../../src/chatbot/index.js';
 import { installFakeOpenApi, type FakeCardCall } from '../../src/testing/index.js';
 import { client, gateway } from '../helpers/setup.js';
@@ -73,7 +73,25 @@ describe('rate-limit answers', () => {
     expect(err.code).toBe('RATE_LIMITED');
     expect(err.dingtalkCode).toBe('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi');
     expect(err.message).toMatch(/again after 2 s.*cardQps/);
+    const [refused, retry] = fake.calls('/v1.0/robot/groupMessages/send');
     expect(fake.calls('/v1.0/robot/groupMessages/send')).toHaveLength(2);
+    // the retry waits the 2 s DingTalk's limit needs (protocol.md §10.3), a non-card call too
+    expect(retry!.at - refused!.at).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('cancels the 2 s wait after a QpsLimit when the call is aborted: it rejects at once, with no retry', async () => {
+    const { fake, api } = await setup();
+    const path = '/v1.0/robot/groupMessages/send';
+    fake.failNext(path, QPS_LIMIT);
+    const controller = new AbortController();
+    const call = api.request('POST', path, { openConversationId: 'cid1', ...robotMessage.text('hi') }, { signal: controller.signal }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect(fake.calls(path)).toHaveLength(1));
+    const abortedAt = performance.now();
+    controller.abort();
+    expect(await call).toBeInstanceOf(Error);
+    // the bound is the point: the 2 s wait is cut short (1 s leaves room for a loaded machine)
+    expect(performance.now() - abortedAt).toBeLessThan(1_000);
+    expect(fake.calls(path)).toHaveLength(1);
   });
 
   it('turns the legacy platform limit (90018) into RATE_LIMITED and the monthly quota (90020) into QUOTA_EXCEEDED, the quota without a retry', async () => {
