@@ -222,22 +222,35 @@ describe('messages() iterator', () => {
     const c = client(gw, { drainTimeoutMs: 50 });
     await c.start();
     const seen: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inBody: (id: string) => void;
+    const entered = new Promise<string>((r) => (inBody = r));
+    // a card callback is acked after its handler: for messages(), after the loop body
     const loop = (async () => {
-      for await (const msg of c.messages<{ text: { content: string } }>(TOPIC_ROBOT)) {
-        seen.push(msg.data.text.content.trim());
-        // the message being processed is not acked yet
-        expect(gw.acks.some((a) => a.headers.messageId === msg.messageId)).toBe(false);
+      for await (const msg of c.messages<{ n: string }>(TOPIC_CARD)) {
+        seen.push(msg.data.n);
+        if (seen.length === 1) {
+          inBody(msg.messageId);
+          await held; // the body of the first message is still running
+        }
         if (seen.length === 3) break;
       }
     })();
     // registering re-subscribes: a new connection opens and the old one drains
     await gw.waitFor(() => gw.connections.length === 2 && gw.live().length === 1, 3000, 'the resubscribed connection');
-    const ids = ['one', 'two', 'three'].map((t) => gw.pushChatbotMessage(t));
+    const ids = ['one', 'two', 'three'].map((n) => gw.pushCallback(TOPIC_CARD, { n }));
+    const first = await entered;
+    // an ordering fence, not a sleep: a ping sent now is acked after anything the client sent before it
+    const ping = gw.ping(gw.live()[0]);
+    await gw.waitForAck(ping);
+    expect(gw.acks.some((a) => a.headers.messageId === first)).toBe(false);
+    release();
     await loop;
     const acks = await Promise.all(ids.map((id) => gw.waitForAck(id)));
     expect(seen).toEqual(['one', 'two', 'three']);
     expect(acks.every((a) => a.code === 200)).toBe(true);
-    expect(gw.connections.at(-1)!.subscriptions).toEqual([{ type: 'CALLBACK', topic: TOPIC_ROBOT }]);
+    expect(gw.connections.at(-1)!.subscriptions).toEqual([{ type: 'CALLBACK', topic: TOPIC_CARD }]);
   });
 
   it('ends the loop when the client stops', async () => {
