@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.mjs'],
+    setupFiles: ['test/helpers/assertions.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // real sockets and real child runtimes: keep the 2-core machine from thrashing

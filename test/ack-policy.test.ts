@@ -35,18 +35,25 @@ describe('ack policy by topic', () => {
     const c = client(gw);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    c.registerCallbackHandler(TOPIC_ROBOT, () => held);
+    const finished: string[] = [];
+    c.registerCallbackHandler(TOPIC_ROBOT, () => held.then(() => void finished.push('core')));
     await c.start();
-    await gw.waitForAck(gw.pushChatbotMessage('core'), 1_000);
+    const core = await gw.waitForAck(gw.pushChatbotMessage('core'), 1_000);
 
     const gw2 = await gateway({ redeliverAfterMs: 0 });
     const c2 = client(gw2);
     const loop = (async () => {
-      for await (const _msg of c2.messages(TOPIC_ROBOT)) await held; // does not ask for the next one yet
+      for await (const _msg of c2.messages(TOPIC_ROBOT)) {
+        await held; // does not ask for the next one yet
+        finished.push('loop');
+      }
     })();
     await c2.start();
     await gw2.waitFor(() => gw2.live().length === 1, 5_000, 'the connection');
-    await gw2.waitForAck(gw2.pushChatbotMessage('loop'), 1_000);
+    const looped = await gw2.waitForAck(gw2.pushChatbotMessage('loop'), 1_000);
+    // both acked while their handler / loop body was still held
+    expect(finished).toEqual([]);
+    for (const ack of [core, looped]) expect({ code: ack.code, data: JSON.parse(ack.data) }).toEqual({ code: 200, data: { response: null } });
     release();
     await c2.stop();
     await loop;

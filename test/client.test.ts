@@ -224,7 +224,7 @@ describe('messages() iterator', () => {
     const seen: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    let inBody: (id: string) => void;
+    let inBody!: (id: string) => void;
     const entered = new Promise<string>((r) => (inBody = r));
     // a card callback is acked after its handler: for messages(), after the loop body
     const loop = (async () => {
@@ -296,6 +296,10 @@ describe('reconnecting', () => {
     const old = gw.live()[0]!;
     gw.disconnect(old);
     await gw.waitFor(() => old.closedAt !== null && gw.live().length === 1, 3000);
+    // the server would have waited 60 s: the client closed it, once its 200 ms drain was over
+    expect(old.closedAt! - old.goingAwayAt!).toBeGreaterThanOrEqual(150);
+    expect(old.closedAt! - old.goingAwayAt!).toBeLessThan(30_000);
+    expect(gw.live()[0]).not.toBe(old);
   });
 
   it('reconnects after an abrupt kill and delivers what was queued', async () => {

@@ -8,6 +8,7 @@ import { nodePlatform } from '../adapters/node.js';
 import { proxyFor } from '../adapters/node-proxy.js';
 import { FakeDingTalkGateway } from '../src/testing/index.js';
 import { gateway } from './helpers/setup.js';
+import { required } from './helpers/required.js';
 import { connectProxy, hasOpenssl, testPki, tlsFront, type TestPki } from './helpers/tls.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -110,7 +111,7 @@ describe('Node proxy support', () => {
     expect(proxy.tunnels.every((t) => t.auth?.startsWith('Basic '))).toBe(true);
   });
 
-  describe.skipIf(!hasOpenssl)('to a TLS gateway (a CA the child trusts)', () => {
+  describe.skipIf(!required('openssl', hasOpenssl, 'apt-get install openssl'))('to a TLS gateway (a CA the child trusts)', () => {
     let pki: TestPki;
     afterEach(() => pki?.remove());
 

@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { required } from '../helpers/required.js';
 
 const run = promisify(execFile);
 // the examples import the package by name, i.e. the built dist/ (`npm test` builds first)
-const built = existsSync('dist/chatbot/index.mjs') && existsSync('dist/testing/index.mjs');
+const built = required('the built package (dist/)', existsSync('dist/chatbot/index.mjs') && existsSync('dist/testing/index.mjs'), 'npm run build; npm test builds first');
 const env = { ...process.env, DINGTALK_CLIENT_ID: '', DINGTALK_CLIENT_SECRET: '' };
 
 describe.skipIf(!built)('examples, offline against the fake gateway', () => {

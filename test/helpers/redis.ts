@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { freePort } from './ports.js';
+import { required } from './required.js';
 
 /**
  * A real `redis-server` (Debian's package) on 127.0.0.1 and a free port, with no
- * persistence, for the tests that need one. `.ci/run` installs it and sets
- * DINGTALK_REQUIRE_REDIS=1, so in CI a missing server fails instead of skipping.
+ * persistence, for the tests that need one. `.ci/run` installs it; the skip rule is required.ts's.
  */
 export interface RedisServer {
   port: number;
@@ -18,10 +18,7 @@ export interface RedisServer {
 
 /** Whether `redis-server` can run here; outside CI a test without it skips with a notice. */
 export function redisAvailable(): boolean {
-  const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!found && process.env.DINGTALK_REQUIRE_REDIS) throw new Error('redis-server is required here (DINGTALK_REQUIRE_REDIS is set): apt-get install redis-server');
-  if (!found) console.warn('NOTICE: redis-server not found; the Redis dedup tests are skipped (apt-get install redis-server)');
-  return found;
+  return required('redis-server', spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0, 'apt-get install redis-server');
 }
 
 /** Resolves once the server answers PING. */
