@@ -113,7 +113,9 @@ describe('DingTalkSimulator', () => {
     });
     const card = await sim.chat('ship');
     sim.pressCardButton(card.id, '0');
-    await sim.waitForMessage((m) => m.id === card.id && m.note === 'the bot answered the button with 500');
+    const failed = await sim.waitForMessage((m) => m.id === card.id && m.note === 'the bot answered the button with 500');
+    expect(failed.note).toBe('the bot answered the button with 500');
+    expect(failed.fields).toEqual(card.fields); // the card itself is left as it was
   });
 
   it('in the group, delivers only messages that @ the bot, without the mention, with other mentions in atUsers', async () => {
