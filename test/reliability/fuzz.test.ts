@@ -73,7 +73,8 @@ describe('reliability: fuzzed frames', () => {
     const ackCodes = new Map(gw.acks.map((a) => [a.headers.messageId, a.code]));
     const lost = valid.filter((k) => ackCodes.get(k.messageId) !== 200).length;
     record({ scenario: '7. fuzzed frames (fast-check)', sent: cases.length, lost, duplicates: 0, peakConnections: gw.maxLive, notes: `${valid.length} valid (all acked 200; ${c.status().counters.duplicates} of them identical card callbacks answered from dedup), ${unknown.length} unknown topics (acked 404), ${bad.length} malformed (${errors.length} reported)` });
-    expect(cases.length).toBeGreaterThanOrEqual(10_000);
+    // the sample must hold each kind in numbers (the count of cases is fixed by numRuns and proves nothing)
+    expect(Math.min(valid.length, unknown.length, bad.length)).toBeGreaterThan(500);
     expect(lost).toBe(0);
     expect(dedupedOrHandled()).toBe(valid.length);
     expect(unknown.every((k) => ackCodes.get(k.messageId) === 404)).toBe(true);
