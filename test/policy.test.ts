@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { decide, type Verdict } from '../src/dispatch/policy.js';
+import { describe, expect, it, vi } from 'vitest';
+import { decide, dedupKey, isStale, type Verdict } from '../src/dispatch/policy.js';
+import type { Frame } from '../src/protocol/frames.js';
 
 // The ack policy, cell by cell: what each (frame type × ack mode × verdict) must send and what
 // dedup must do with the key. Written out here as the spec, in words, independently of the
@@ -83,6 +84,7 @@ describe('the ack policy table', () => {
         if (!want) return expect(decision.ack).toBeUndefined();
         const sent = parse(decision.ack!);
         expect(sent.code).toBe(want.code);
+        expect(sent.message).toBe({ 200: 'OK', 500: 'handler error', 400: 'bad frame', 404: 'no handler' }[want.code]);
         expect(JSON.parse(sent.data)).toEqual(want.data);
         // the shape of the frame type, always: {response} for a callback, {status} for an event
         if (type === 'EVENT' && ack !== '400' && ack !== '404') expect(JSON.parse(sent.data)).toHaveProperty('status');
@@ -126,6 +128,7 @@ describe('the ack policy table', () => {
       [{ n: 1n }, /cannot be sent as JSON .*BigInt/i],
       [deep, /cannot be sent as JSON/],
       [{ big: 'x'.repeat(2_000) }, /over maxFrameSize/],
+      [{ toJSON: () => { throw 'not an Error'; } }, /cannot be sent as JSON \(unknown error\)/],
     ];
     for (const [value, why] of cases) {
       const d = decide('CALLBACK', 'after', 'handled', value, 1_000);
@@ -133,7 +136,55 @@ describe('the ack policy table', () => {
       expect(d.dedup).toBe('forget');
       expect(d.invalid).toMatch(why);
     }
+    // the bound is inclusive: an answer of exactly maxFrameSize characters is sent
+    const fits = decide('CALLBACK', 'after', 'handled', { x: 1 }).ack!;
+    expect(decide('CALLBACK', 'after', 'handled', { x: 1 }, fits.length)).toEqual({ ack: fits, dedup: 'remember' });
+    expect(parse(decide('CALLBACK', 'after', 'handled', { x: 1 }, fits.length - 1).ack!).code).toBe(500);
     // acked on receipt, the answer is never sent, so it is never serialised
     expect(decide('CALLBACK', 'immediate', 'handled', circular)).toEqual({ ack: undefined, dedup: 'keep' });
+  });
+});
+
+describe('the dedup key and the stale check', () => {
+  const frame = (type: 'EVENT' | 'CALLBACK', headers: Record<string, string>, data: unknown): Frame => ({
+    type,
+    headers: { topic: '/t', messageId: 'm1', ...headers },
+    rawData: JSON.stringify(data),
+    data,
+  });
+
+  it('keys an event by its eventId, else by its messageId', () => {
+    expect(dedupKey(frame('EVENT', { eventId: 'e1' }, {}), false, 'after')).toBe('evt:e1');
+    expect(dedupKey(frame('EVENT', {}, {}), false, 'after')).toBe('m1');
+  });
+
+  it('keys a chatbot message by a non-empty string msgId, else by its messageId', () => {
+    expect(dedupKey(frame('CALLBACK', {}, { msgId: 'A1' }), true, 'immediate')).toBe('msg:A1');
+    expect(dedupKey(frame('CALLBACK', {}, { msgId: 'A1' }), true, 'after')).toBe('msg:A1');
+    for (const data of [{ msgId: '' }, { msgId: 7 }, {}, null]) expect(dedupKey(frame('CALLBACK', {}, data), true, 'after')).toBe('m1');
+  });
+
+  it('keys another callback acked after its handler by its payload (same data, same key), and one acked on receipt by its messageId', () => {
+    const press = frame('CALLBACK', {}, { outTrackId: 'c1', msgId: 'not-a-chatbot-field' });
+    const key = dedupKey(press, false, 'after');
+    expect(key).toMatch(/^raw:\/t \d+ \d+$/);
+    expect(dedupKey(frame('CALLBACK', { messageId: 'm2' }, { outTrackId: 'c1', msgId: 'not-a-chatbot-field' }), false, 'after')).toBe(key);
+    expect(dedupKey(frame('CALLBACK', {}, { outTrackId: 'c2' }), false, 'after')).not.toBe(key);
+    expect(dedupKey(press, false, 'immediate')).toBe('m1');
+  });
+
+  it('calls a chatbot message stale only when its createAt is more than staleAfterMs old, and never with 0', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const at = (createAt: unknown) => frame('CALLBACK', {}, { createAt });
+      expect(isStale(at(1_000_000 - 60_001), 60_000)).toBe(true);
+      expect(isStale(at(1_000_000 - 60_000), 60_000)).toBe(false);
+      expect(isStale(at(1_000_000 - 10), 60_000)).toBe(false);
+      expect(isStale(at(0), 0)).toBe(false);
+      expect(isStale(at('0'), 60_000)).toBe(false);
+      expect(isStale(frame('CALLBACK', {}, null), 60_000)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

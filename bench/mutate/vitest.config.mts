@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 // cannot see a mutant and would only slow every run.
 export default defineConfig({
   test: {
-    include: [
+    // MUTATE_TESTS (comma-separated globs) narrows them for a quick run on one file
+    include: process.env.MUTATE_TESTS?.split(',') ?? [
       'test/*.test.ts',
       'test/reliability/*.test.ts',
       'test/chatbot/governor.test.ts',
@@ -17,5 +18,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     maxWorkers: 2,
+    setupFiles: ['test/helpers/assertions.ts'],
   },
 });

@@ -61,11 +61,10 @@ export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?:
   const at = 3 * (type === 'SYSTEM' ? 4 : (event ? 2 : 0) + (mode === 'immediate' ? 1 : 0));
   const ack = TABLE[verdict][at]!;
   const dedup = EFFECT[TABLE[verdict][at + 1]!]!;
-  if (ack === 'n') return { ack: undefined, dedup };
   if (ack === 'o') return { ack: event ? OK_EVENT : OK_CALLBACK, dedup };
   if (ack === 'l') return { ack: LATER, dedup };
   if (ack === 'g') return { ack: type === 'SYSTEM' ? outcome(200, 'OK', value as string) : (value as Outcome), dedup };
-  if (ack !== 'r') return { ack: FIXED[ack], dedup };
+  if (ack !== 'r') return { ack: FIXED[ack], dedup }; // `n`: none
   if (event) {
     // an event's status: 'LATER' or { status: 'LATER', message } asks for a redelivery
     const { status, message } = (typeof value === 'object' && value ? value : { status: value }) as { status?: unknown; message?: unknown };
