@@ -16,7 +16,7 @@
  * @module
  */
 export { ChatbotMessage } from './message.js';
-export type { ChatbotMessageData, AtUser, ChatbotMsgType } from './message.js';
+export type { ChatbotMessageData, ChatbotContent, AtUser, ChatbotMsgType, QuotedMessage } from './message.js';
 export { ChatbotReplier, assertWebhookUrl } from './webhook.js';
 export type { Mention, ActionCard, ReplierOptions, ReplyTarget } from './webhook.js';
 export { registerChatbotHandler, chatbotMessages, registerCardCallbackHandler, registerGraphApiHandler } from './handlers.js';

@@ -103,11 +103,12 @@ describe('ChatbotMessage', () => {
     const valid = ['text', 'picture', 'richText', 'audio', 'video', 'file'].map((t) =>
       sample(t, t === 'text' ? undefined : { downloadCode: 'd', recognition: 'r', richText: [{ text: 'a' }, { downloadCode: 'p', type: 'picture' }] }, { atUsers: [{ dingtalkId: 'x' }], createAt: 1, isAdmin: false }),
     );
+    valid.push(chatbotMessage({ text: 'why?', quote: { msgType: 'richText' }, sessionWebhook: webhook, extra: { originalMsgId: 'msgO==', originalProcessQueryKey: 'pqk' } }));
     for (const data of valid) expect(fits(data)).toBe(true);
     // any field of a valid payload (nested ones too) replaced by any JSON-ish value: the plain
     // check and valibot agree, so the fast path neither lets through nor refuses anything new
     const anything = fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constant(Number.NaN), fc.array(fc.oneof(fc.string(), fc.object())), fc.object(), fc.constant({ content: 1 }), fc.constant([{ text: 1 }]));
-    const paths = ['msgtype', 'msgId', 'conversationId', 'conversationType', 'senderNick', 'isAdmin', 'createAt', 'atUsers', 'atUsers.0', 'atUsers.0.staffId', 'text', 'text.content', 'content', 'content.richText', 'content.richText.0', 'content.richText.1.type', 'hostingContext', 'unknownField'];
+    const paths = ['msgtype', 'msgId', 'conversationId', 'conversationType', 'senderNick', 'isAdmin', 'createAt', 'atUsers', 'atUsers.0', 'atUsers.0.staffId', 'text', 'text.content', 'content', 'content.richText', 'content.richText.0', 'content.richText.1.type', 'hostingContext', 'unknownField', 'text.isReplyMsg', 'text.repliedMsg', 'text.repliedMsg.content', 'text.repliedMsg.content.richText.0', 'originalMsgId', 'content.spaceId', 'content.duration'];
     fc.assert(
       fc.property(fc.constantFrom(...valid), fc.constantFrom(...paths), anything, (base, path, value) => {
         const data = structuredClone(base) as Record<string, any>;
@@ -116,6 +117,8 @@ describe('ChatbotMessage', () => {
         for (const k of keys.slice(0, -1)) at = at[k] ??= {};
         at[keys.at(-1)!] = value;
         expect(fits(data)).toBe(v.is(ChatbotMessageSchema, data));
+        // a quote is read leniently and never checked: whatever it holds, the message stays valid
+        if (/^(text\.(isReplyMsg|repliedMsg)|originalMsgId)/.test(path) && base.msgtype === 'text') expect(fits(data)).toBe(true);
       }),
       { numRuns: 2_000 },
     );
