@@ -62,12 +62,12 @@ export class Dedup {
    * Applies a decision's effect to `key`: remember `ack`, or forget the key (here, and in the
    * store when this process holds its claim: `own`). Waiting duplicates get `ack` either way.
    */
-  settle(key: string, ack: Outcome | undefined, effect: DedupEffect, own = true): void {
+  settle(key: string, ack: Outcome | undefined, effect: DedupEffect, own: boolean): void {
     if (effect === 'keep') return;
-    const remember = effect === 'remember' && ack !== undefined;
+    const remember = effect === 'remember';
     const prev = this.get(key);
     this.#previous.delete(key);
-    if (remember) this.#set(key, ack);
+    if (remember) this.#set(key, ack!);
     else this.#current.delete(key);
     if (typeof prev === 'object') for (const w of prev.waiters) w(ack);
     const { store } = this;
