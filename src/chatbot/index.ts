@@ -22,7 +22,7 @@ export type { Mention, ActionCard, ReplierOptions, ReplyTarget } from './webhook
 export { registerChatbotHandler, chatbotMessages, registerCardCallbackHandler, registerGraphApiHandler } from './handlers.js';
 export type { ChatbotHandler, ChatbotHandlerOptions, ChatbotContext } from './handlers.js';
 export { DingTalkOpenApi } from './openapi.js';
-export type { OpenApiOptions, CardCreate, InteractiveCard, RequestOptions } from './openapi.js';
+export type { OpenApiOptions, CardCreate, InteractiveCard, RequestOptions, SentMessage, ReadStatus } from './openapi.js';
 export { robotMessage } from './robot-messages.js';
 export type { RobotMessage } from './robot-messages.js';
 export { cardParamMap, openSpaceId } from './cards.js';

@@ -119,6 +119,47 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a robot message send resolved with, and all that {@link DingTalkOpenApi.recall} and
+ * {@link DingTalkOpenApi.readStatus} need: DingTalk's `processQueryKey` (valid for 24 hours),
+ * the `robotCode` it was sent with, and the conversation: none for a 1:1 chat
+ * (`oToMessages/batchSend`; `userIds` instead), `openConversationId` for a group, and
+ * `coolAppCode` too for a chat between people (`privateChatMessages/send`).
+ *
+ * @example
+ * ```ts
+ * const sent: SentMessage = await api.sendRobotMessage(message, robotMessage.text('Working on it…'));
+ * await api.recall(sent);
+ * ```
+ */
+export interface SentMessage {
+  processQueryKey: string;
+  robotCode?: string;
+  openConversationId?: string;
+  coolAppCode?: string;
+  userIds?: string[];
+}
+
+/**
+ * Who read a robot message: 1:1 messages answer `messageReadInfoList` (each recipient `READ`
+ * or `UNREAD`), group and private-chat messages `readUserIds`, a page at a time (`hasMore`,
+ * `nextToken`). `sendStatus` is `SUCCESS`, `RECALLED` or `PROCESSING` (DingTalk's own sample
+ * spells it `SUCESS`).
+ *
+ * @example
+ * ```ts
+ * const { messageReadInfoList = [] }: ReadStatus = await api.readStatus(sent);
+ * const unread = messageReadInfoList.filter((r) => r.readStatus === 'UNREAD').map((r) => r.userId);
+ * ```
+ */
+export interface ReadStatus {
+  sendStatus?: string;
+  messageReadInfoList?: Array<{ name?: string; userId: string; readStatus: 'READ' | 'UNREAD' | (string & {}); readTimestamp?: number }>;
+  readUserIds?: string[];
+  hasMore?: boolean;
+  nextToken?: string;
+}
+
 type Json = Record<string, any>;
 type Source = Pick<DingTalkStreamClient, 'clientId' | 'credential' | 'settings' | 'platform' | 'logger' | 'redactor'>;
 
@@ -284,8 +325,8 @@ export class DingTalkOpenApi {
    * await api.sendRobotToUsers({ userIds: ['manager01'], ...robotMessage.markdown('Report', '**done**') });
    * ```
    */
-  sendRobotToUsers(o: RobotMessage & { userIds: string[]; robotCode?: string }): Promise<{ processQueryKey: string; invalidStaffIdList?: string[]; flowControlledStaffIdList?: string[] }> {
-    return this.request('POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: o.robotCode ?? this.clientId, userIds: o.userIds, msgKey: o.msgKey, msgParam: param(o.msgParam) });
+  sendRobotToUsers(o: RobotMessage & { userIds: string[]; robotCode?: string }): Promise<SentMessage & { invalidStaffIdList?: string[]; flowControlledStaffIdList?: string[] }> {
+    return this.robot('oToMessages/batchSend', o, { userIds: o.userIds });
   }
 
   /**
@@ -296,8 +337,77 @@ export class DingTalkOpenApi {
    * await api.sendRobotToGroup({ openConversationId: message.conversationId, ...robotMessage.text('Deployed') });
    * ```
    */
-  sendRobotToGroup(o: RobotMessage & { openConversationId: string; robotCode?: string }): Promise<{ processQueryKey: string }> {
-    return this.request('POST', '/v1.0/robot/groupMessages/send', { robotCode: o.robotCode ?? this.clientId, openConversationId: o.openConversationId, msgKey: o.msgKey, msgParam: param(o.msgParam) });
+  sendRobotToGroup(o: RobotMessage & { openConversationId: string; robotCode?: string }): Promise<SentMessage> {
+    return this.robot('groupMessages/send', o, { openConversationId: o.openConversationId });
+  }
+
+  /**
+   * Sends a robot message into a chat between two people, through a private-chat cool app
+   * (`POST /v1.0/robot/privateChatMessages/send`; both fields come with the cool app's events).
+   *
+   * @example
+   * ```ts
+   * await api.sendRobotToPrivateChat({ openConversationId, coolAppCode: 'COOLAPP-1-…', ...robotMessage.text('Reminder: standup') });
+   * ```
+   */
+  sendRobotToPrivateChat(o: RobotMessage & { openConversationId: string; coolAppCode: string; robotCode?: string }): Promise<SentMessage> {
+    return this.robot('privateChatMessages/send', o, { openConversationId: o.openConversationId, coolAppCode: o.coolAppCode });
+  }
+
+  /**
+   * Sends a robot message where a chatbot message came from: its group (by `conversationId`)
+   * or the 1:1 chat with its sender (by `senderStaffId`); or to `{ openConversationId }` /
+   * `{ userId }`.
+   *
+   * @example
+   * ```ts
+   * const sent = await api.sendRobotMessage(message, robotMessage.text('Report ready'));
+   * ```
+   */
+  sendRobotMessage(to: CardTarget, message: RobotMessage & { robotCode?: string }): Promise<SentMessage> {
+    const { group, user = '' } = resolveTarget(to);
+    return group !== undefined ? this.sendRobotToGroup({ openConversationId: group, ...message }) : this.sendRobotToUsers({ userIds: [user], ...message });
+  }
+
+  /**
+   * Takes back a robot message within 24 hours, given what its send resolved with: a 1:1
+   * message (`POST /v1.0/robot/otoMessages/batchRecall`, lower-case `oto` as DingTalk spells
+   * it), a group message (`/v1.0/robot/groupMessages/recall`) or a private-chat one
+   * (`/v1.0/robot/privateChatMessages/batchRecall`). It leaves no notice in the chat. DingTalk
+   * answers a refusal inside an HTTP 200 (`failedResult`): that throws `OpenApiError`
+   * `OPENAPI_ERROR` with its reason.
+   *
+   * @example
+   * ```ts
+   * const sent = await api.sendRobotMessage(message, robotMessage.text('Thinking…'));
+   * await api.recall(sent);
+   * ```
+   */
+  async recall(sent: SentMessage): Promise<{ successResult?: string[]; failedResult?: Record<string, string> }> {
+    const { processQueryKey, openConversationId, robotCode = this.clientId } = sent;
+    const path = openConversationId === undefined ? 'otoMessages/batchRecall' : sent.coolAppCode ? 'privateChatMessages/batchRecall' : 'groupMessages/recall';
+    const data = await this.request<Json | undefined>('POST', `/v1.0/robot/${path}`, { robotCode, openConversationId, processQueryKeys: [processQueryKey] });
+    const why: unknown = data?.failedResult?.[processQueryKey];
+    if (why !== undefined) throw new OpenApiError('OPENAPI_ERROR', `Not recalled: ${String(why)}`, 200);
+    return data ?? {};
+  }
+
+  /**
+   * Who read a robot message (within 24 hours of its send): a 1:1 message by
+   * `GET /v1.0/robot/oToMessages/readStatus`, a group one by `POST /v1.0/robot/groupMessages/query`
+   * (a private-chat one by `/v1.0/robot/privateChatMessages/query`), given what its send
+   * resolved with; `page` pages through a group's readers (`maxResults` ≤ 200).
+   *
+   * @example
+   * ```ts
+   * const { readUserIds, hasMore, nextToken } = await api.readStatus(sent);
+   * ```
+   */
+  readStatus(sent: SentMessage, page: { maxResults?: number; nextToken?: string } = {}): Promise<ReadStatus> {
+    const { processQueryKey, openConversationId, robotCode = this.clientId } = sent;
+    if (openConversationId === undefined) return this.request('GET', `/v1.0/robot/oToMessages/readStatus?${new URLSearchParams({ processQueryKey, robotCode })}`);
+    // a query changes nothing: safe to send again after a network error
+    return this.request('POST', `/v1.0/robot/${sent.coolAppCode ? 'privateChatMessages' : 'groupMessages'}/query`, { openConversationId, robotCode, processQueryKey, ...page }, { idempotent: true });
   }
 
   /**
@@ -474,6 +584,13 @@ export class DingTalkOpenApi {
     const data = await this.request<{ media_id?: string }>('POST', `/media/upload?type=${options.type ?? 'file'}`, form, { legacy: true });
     if (typeof data?.media_id !== 'string') throw new OpenApiError('OPENAPI_ERROR', 'DingTalk OpenAPI POST /media/upload answered without a media_id.', 200);
     return data.media_id;
+  }
+
+  // a robot message send: the answer, and what recall and readStatus need to find the message again
+  private async robot(path: string, o: RobotMessage & { robotCode?: string }, to: Json): Promise<any> {
+    const robotCode = o.robotCode ?? this.clientId;
+    const data = await this.request<Json | undefined>('POST', `/v1.0/robot/${path}`, { robotCode, ...to, msgKey: o.msgKey, msgParam: param(o.msgParam) });
+    return { ...to, ...data, robotCode };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { NO_REDIRECT, refuseRedirect } from '../errors.js';
 import { count, opt, readOptions, val, type OptionsOf, type ValuesOf } from '../options.js';
 import { WebhookError } from './errors.js';
+import type { CardTarget } from './cards.js';
 import type { DingTalkOpenApi } from './openapi.js';
 import { robotMessageOf } from './robot-messages.js';
 import { splitText } from './text.js';
@@ -278,11 +279,10 @@ export class ChatbotReplier {
     const { conversationType, conversationId, senderStaffId } = this.target;
     const message = robotMessageOf(body);
     const group = conversationType === '2';
-    const to = group ? conversationId : senderStaffId;
-    if (!this.api || !message || !to) {
+    if (!this.api || !message || !(group ? conversationId : senderStaffId)) {
       throw new WebhookError('WEBHOOK_EXPIRED', `The session webhook expired (90 min). The robot OpenAPI takes over for text, markdown and one-button actionCards, given the ${group ? 'conversationId' : 'senderStaffId'} and a replier with one: new ChatbotReplier(message, { api }).`);
     }
-    return group ? this.api.sendRobotToGroup({ openConversationId: to, ...message }) : this.api.sendRobotToUsers({ userIds: [to], ...message });
+    return this.api.sendRobotMessage(this.target as CardTarget, message);
   }
 
   private at(at: Mention | undefined): { at?: { atUserIds: string[]; isAtAll: boolean } } {
