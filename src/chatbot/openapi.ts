@@ -4,9 +4,10 @@ import { NO_REDIRECT, RedirectRefusedError, refuseRedirect } from '../errors.js'
 import { createLogger, Redactor, type Logger } from '../logger.js';
 import { count, ms, opt, readOptions, val, type OptionsOf } from '../options.js';
 import { cardParamMap, deliverFields, privateCardData, resolveTarget, type CardDelivery, type CardParams, type CardTarget, type PrivateDataByUser } from './cards.js';
-import { OpenApiError, type OpenApiErrorCode } from './errors.js';
+import { MediaError, OpenApiError, type OpenApiErrorCode } from './errors.js';
 import { CardBudget, IDEMPOTENT_RETRIES, isCardCall, isIdempotent, isQuotaExceeded, isRateLimited, QPS_BACKOFF_MS, retryDelay, wait } from './governor.js';
-import type { RobotMessage } from './robot-messages.js';
+import { mediaTypeOf } from './media.js';
+import { robotMessage, type RobotMessage } from './robot-messages.js';
 import { TokenCache } from './token.js';
 
 /**
@@ -158,6 +159,24 @@ export interface ReadStatus {
   readUserIds?: string[];
   hasMore?: boolean;
   nextToken?: string;
+}
+
+/**
+ * Options of {@link DingTalkOpenApi.sendFile} (and `reply.file`).
+ *
+ * @example
+ * ```ts
+ * const options: SendFileOptions = { fileName: 'intro.mp4', durationMs: 12_000, cover: posterPng };
+ * ```
+ */
+export interface SendFileOptions {
+  /** The name shown in the chat, whose extension picks the message type; default the `File`'s name, else `file.<MIME subtype>`. */
+  fileName?: string;
+  /** Audio and video: the length, which DingTalk shows (it cannot be read from the bytes here). */
+  durationMs?: number;
+  /** Video: the cover picture (jpg/gif/png/bmp), or the `mediaId` of one already uploaded. */
+  cover?: Blob | string;
+  robotCode?: string;
 }
 
 type Json = Record<string, any>;
@@ -367,6 +386,37 @@ export class DingTalkOpenApi {
   sendRobotMessage(to: CardTarget, message: RobotMessage & { robotCode?: string }): Promise<SentMessage> {
     const { group, user = '' } = resolveTarget(to);
     return group !== undefined ? this.sendRobotToGroup({ openConversationId: group, ...message }) : this.sendRobotToUsers({ userIds: [user], ...message });
+  }
+
+  /**
+   * Uploads a file and sends it where a chatbot message came from (see
+   * {@link sendRobotMessage}), as the robot message its name (else MIME type) calls for: a
+   * picture (`sampleImageMsg`), voice (`sampleAudio`), video (`sampleVideo`, with a `cover`)
+   * or a file (`sampleFile`). DingTalk's documented limits are checked first, so an unsupported
+   * format or a file too big throws {@link MediaError} before anything is uploaded: image 20 MB
+   * jpg/gif/png/bmp, voice 2 MB amr/mp3/wav (and ogg), video 20 MB mp4, file 20 MB
+   * doc/docx/xls/xlsx/ppt/pptx/zip/pdf/rar ({@link MEDIA_LIMITS}).
+   *
+   * @example
+   * ```ts
+   * const pdf = new Blob([bytes], { type: 'application/pdf' });
+   * const sent = await api.sendFile(message, pdf, { fileName: 'report.pdf' });
+   * ```
+   */
+  async sendFile(to: CardTarget, file: Blob | ArrayBuffer | ArrayBufferView, o: SendFileOptions = {}): Promise<SentMessage> {
+    const blob = file instanceof Blob ? file : new Blob([file as BlobPart]);
+    const { durationMs = -1, cover } = o;
+    let name = o.fileName ?? (file as File).name ?? '';
+    const { type, ext } = mediaTypeOf(name, blob);
+    const pic = cover instanceof Blob && mediaTypeOf((cover as File).name ?? '', cover);
+    const video = type === 'video';
+    // everything is checked before the first upload
+    if (((video || type === 'voice') && durationMs < 0) || (video && !cover) || (pic && pic.type !== 'image')) throw new MediaError('INVALID_ARGUMENT', `A ${type} needs durationMs${video ? ' and a picture as cover' : ''}`);
+    name ||= `file.${ext}`;
+    const picMediaId = pic ? await this.uploadMedia(cover as Blob, { type: 'image', filename: `cover.${pic.ext}` }) : (cover as string);
+    const mediaId = await this.uploadMedia(blob, { type, filename: name });
+    const message = type === 'image' ? robotMessage.image(mediaId) : type === 'voice' ? robotMessage.audio(mediaId, durationMs) : video ? robotMessage.video(mediaId, picMediaId, durationMs) : robotMessage.file(mediaId, name, ext);
+    return this.sendRobotMessage(to, { ...message, robotCode: o.robotCode });
   }
 
   /**

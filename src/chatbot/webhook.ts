@@ -2,7 +2,7 @@ import { NO_REDIRECT, refuseRedirect } from '../errors.js';
 import { count, opt, readOptions, val, type OptionsOf, type ValuesOf } from '../options.js';
 import { WebhookError } from './errors.js';
 import type { CardTarget } from './cards.js';
-import type { DingTalkOpenApi } from './openapi.js';
+import type { DingTalkOpenApi, SendFileOptions, SentMessage } from './openapi.js';
 import { robotMessageOf } from './robot-messages.js';
 import { splitText } from './text.js';
 
@@ -230,6 +230,22 @@ export class ChatbotReplier {
    */
   aiMarkdown(content: string): Promise<unknown> {
     return this.send({ contentType: 'ai_card', content: { templateId: 'd28e2ac5-fb34-4d93-94bc-cf5c580c2d4f.schema', cardData: { content } } });
+  }
+
+  /**
+   * Sends a file (a `Blob`/`File` or bytes) to this conversation: picture, voice, video or file
+   * by its name (see {@link DingTalkOpenApi.sendFile} for the types, limits and options). A
+   * session webhook cannot carry files, so it goes through the robot OpenAPI: the replier needs
+   * one (`api`; the handler layer's has it). Resolves with what {@link DingTalkOpenApi.recall} takes.
+   *
+   * @example
+   * ```ts
+   * await reply.file(new Blob([csvZip], { type: 'application/zip' }), { fileName: 'export.zip' });
+   * ```
+   */
+  file(file: Blob | ArrayBuffer | ArrayBufferView, options?: SendFileOptions): Promise<SentMessage> {
+    if (!this.api) throw new WebhookError('WEBHOOK_FAILED', 'Files go through the robot OpenAPI: new ChatbotReplier(message, { api }).');
+    return this.api.sendFile(this.target as CardTarget, file, options);
   }
 
   /**
