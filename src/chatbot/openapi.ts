@@ -176,6 +176,7 @@ export interface SendFileOptions {
   durationMs?: number;
   /** Video: the cover picture (jpg/gif/png/bmp), or the `mediaId` of one already uploaded. */
   cover?: Blob | string;
+  /** Default: the app's clientId (an internal app's robotCode). */
   robotCode?: string;
 }
 
@@ -438,7 +439,7 @@ export class DingTalkOpenApi {
     const path = openConversationId === undefined ? 'otoMessages/batchRecall' : sent.coolAppCode ? 'privateChatMessages/batchRecall' : 'groupMessages/recall';
     const data = await this.request<Json | undefined>('POST', `/v1.0/robot/${path}`, { robotCode, openConversationId, processQueryKeys: [processQueryKey] });
     const why: unknown = data?.failedResult?.[processQueryKey];
-    if (why !== undefined) throw new OpenApiError('OPENAPI_ERROR', `Not recalled: ${String(why)}`, 200);
+    if (why !== undefined) throw new OpenApiError('OPENAPI_ERROR', `Not recalled: ${why}`, 200);
     return data ?? {};
   }
 
