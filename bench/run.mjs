@@ -325,7 +325,7 @@ const W = (k, key) => median(workerd[k].map((r) => r[key]));
 row('   workerd: Miniflare start → first open', W('ours', 'processToOpen'), NaN, W('raw', 'processToOpen'), fmt.ms, '');
 row('   workerd: DO first request → first open', W('ours', 'requestToOpen'), NaN, W('raw', 'requestToOpen'), fmt.ms, '');
 rows.push(['6. bundle, core entry (Worker target, min+gzip)', fmt.bytes(sizes.core.gzip), 'cannot target Workers', '–', '–', '–', '≤ 10 KB (test/size.test.ts; issue 21 aimed at 9,216 B)']);
-rows.push(['   bundle, core + chatbot/cards (min+gzip)', fmt.bytes(sizes.full.gzip), `${fmt.bytes(sizes.official.gzip)} (Node target, with axios/ws/debug)`, '–', ratio(sizes.full.gzip, sizes.official.gzip), '–', '≤ 21 KB (test/size.test.ts)']);
+rows.push(['   bundle, core + chatbot/cards (min+gzip)', fmt.bytes(sizes.full.gzip), `${fmt.bytes(sizes.official.gzip)} (Node target, with axios/ws/debug)`, '–', ratio(sizes.full.gzip, sizes.official.gzip), '–', '≤ 22 KB (test/size.test.ts)']);
 // 7: appended, so that BENCH_BEFORE's by-position pairing of the rows above still holds
 const versions = Object.fromEntries(['node22', 'bun', 'deno'].map((r) => [r, runtimeVersion(r)]));
 for (const [r, label] of [['node22', 'Node 22'], ['bun', 'Bun'], ['deno', 'Deno']]) if (versions[r] === 'n/a') versions[r] = label;

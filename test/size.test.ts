@@ -16,7 +16,11 @@ const CORE_BUDGET = 10 * 1024;
 // The whole package (core, chatbot, cards, AI card): 19.75 KB until issue 21, whose options
 // tables for every options object a user passes (item 4, ~280 B) and the pipeline above (~600 B)
 // took it to 21,254 B; valibot now counts in the chatbot entry's share instead of the core's.
-const FULL_BUDGET = 21 * 1024;
+// Issue 22 (files and message lifecycle: sendFile with DingTalk's media limits checked before
+// upload, voice/video messages, recall and read status for 1:1, group and private chats) took it
+// from 21,221 to 22,209 B: 22 KB. Its parts, measured one at a time: the media table and check
+// ~360 B, sendFile ~270, recall ~90, readStatus ~80, the voice/video builders ~70.
+const FULL_BUDGET = 22 * 1024;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `npm test` builds first, so the test measures what ships (dist). Run alone without a
@@ -65,7 +69,7 @@ describe(`byte budget for a Worker bundle (measured from ${built ? 'dist' : 'src
     await withinBudget('The core entry', core, CORE_BUDGET, `export * from './src/index.ts';`);
   });
 
-  it('keeps the full package (core, chatbot, cards, AI card) within 21 KB min+gzip', async () => {
+  it('keeps the full package (core, chatbot, cards, AI card) within 22 KB min+gzip', async () => {
     const core = await workerBundle(`export * from '${entry.core}';`);
     const full = await workerBundle(`export * from '${entry.core}';\nexport * from '${entry.chatbot}';`);
     expect(full.gzip).toBeGreaterThanOrEqual(core.gzip); // the chatbot entry adds to the core, never replaces it

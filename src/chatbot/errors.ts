@@ -85,3 +85,21 @@ export class PayloadError extends DingTalkStreamError {
     this.issues = issues;
   }
 }
+
+/**
+ * A file `api.sendFile` / `reply.file` refused before uploading anything, by the limits
+ * DingTalk's media upload documents: `MEDIA_UNSUPPORTED` (a format it does not list, see
+ * {@link MEDIA_LIMITS}), `MEDIA_TOO_LARGE` (over its type's size), or `INVALID_ARGUMENT` (audio
+ * or video without its `durationMs`, a video without its `cover`).
+ *
+ * @example
+ * ```ts
+ * await reply.file(bytes, { fileName: 'notes.txt' }).catch((err) => {
+ *   if (err instanceof MediaError && err.code === 'MEDIA_UNSUPPORTED') return reply.text(new TextDecoder().decode(bytes));
+ *   throw err;
+ * });
+ * ```
+ */
+export class MediaError extends DingTalkStreamError {
+  declare readonly code: 'MEDIA_TOO_LARGE' | 'MEDIA_UNSUPPORTED' | 'INVALID_ARGUMENT';
+}

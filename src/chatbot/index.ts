@@ -22,7 +22,9 @@ export type { Mention, ActionCard, ReplierOptions, ReplyTarget } from './webhook
 export { registerChatbotHandler, chatbotMessages, registerCardCallbackHandler, registerGraphApiHandler } from './handlers.js';
 export type { ChatbotHandler, ChatbotHandlerOptions, ChatbotContext } from './handlers.js';
 export { DingTalkOpenApi } from './openapi.js';
-export type { OpenApiOptions, CardCreate, InteractiveCard, RequestOptions } from './openapi.js';
+export type { OpenApiOptions, CardCreate, InteractiveCard, RequestOptions, SentMessage, ReadStatus, SendFileOptions } from './openapi.js';
+export { MEDIA_LIMITS, mediaTypeOf } from './media.js';
+export type { MediaType } from './media.js';
 export { robotMessage } from './robot-messages.js';
 export type { RobotMessage } from './robot-messages.js';
 export { cardParamMap, openSpaceId } from './cards.js';
@@ -33,5 +35,5 @@ export { AIStreamingCard, AI_CARD_TEMPLATE_ID, AI_CARD_MAX_CHARS, AICardStatus }
 export type { AIStreamingCardOptions, AICardButton, AICardFinish } from './ai-card.js';
 export { parseGraphRequest, graphResponse } from './graph.js';
 export type { GraphRequest, GraphResponse } from './graph.js';
-export { OpenApiError, WebhookError, PayloadError } from './errors.js';
+export { OpenApiError, WebhookError, PayloadError, MediaError } from './errors.js';
 export type { OpenApiErrorCode } from './errors.js';

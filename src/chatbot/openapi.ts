@@ -4,9 +4,10 @@ import { NO_REDIRECT, RedirectRefusedError, refuseRedirect } from '../errors.js'
 import { createLogger, Redactor, type Logger } from '../logger.js';
 import { count, ms, opt, readOptions, val, type OptionsOf } from '../options.js';
 import { cardParamMap, deliverFields, privateCardData, resolveTarget, type CardDelivery, type CardParams, type CardTarget, type PrivateDataByUser } from './cards.js';
-import { OpenApiError, type OpenApiErrorCode } from './errors.js';
+import { MediaError, OpenApiError, type OpenApiErrorCode } from './errors.js';
 import { CardBudget, IDEMPOTENT_RETRIES, isCardCall, isIdempotent, isQuotaExceeded, isRateLimited, QPS_BACKOFF_MS, retryDelay, wait } from './governor.js';
-import type { RobotMessage } from './robot-messages.js';
+import { mediaTypeOf } from './media.js';
+import { robotMessage, type RobotMessage } from './robot-messages.js';
 import { TokenCache } from './token.js';
 
 /**
@@ -117,6 +118,66 @@ export interface RequestOptions {
   idempotent?: boolean;
   /** Aborts the waits (the card budget, backoffs) before the call is sent. */
   signal?: AbortSignal;
+}
+
+/**
+ * What a robot message send resolved with, and all that {@link DingTalkOpenApi.recall} and
+ * {@link DingTalkOpenApi.readStatus} need: DingTalk's `processQueryKey` (valid for 24 hours),
+ * the `robotCode` it was sent with, and the conversation: none for a 1:1 chat
+ * (`oToMessages/batchSend`; `userIds` instead), `openConversationId` for a group, and
+ * `coolAppCode` too for a chat between people (`privateChatMessages/send`).
+ *
+ * @example
+ * ```ts
+ * const sent: SentMessage = await api.sendRobotMessage(message, robotMessage.text('Working on it…'));
+ * await api.recall(sent);
+ * ```
+ */
+export interface SentMessage {
+  processQueryKey: string;
+  robotCode?: string;
+  openConversationId?: string;
+  coolAppCode?: string;
+  userIds?: string[];
+}
+
+/**
+ * Who read a robot message: 1:1 messages answer `messageReadInfoList` (each recipient `READ`
+ * or `UNREAD`), group and private-chat messages `readUserIds`, a page at a time (`hasMore`,
+ * `nextToken`). `sendStatus` is `SUCCESS`, `RECALLED` or `PROCESSING` (DingTalk's own sample
+ * spells it `SUCESS`).
+ *
+ * @example
+ * ```ts
+ * const { messageReadInfoList = [] }: ReadStatus = await api.readStatus(sent);
+ * const unread = messageReadInfoList.filter((r) => r.readStatus === 'UNREAD').map((r) => r.userId);
+ * ```
+ */
+export interface ReadStatus {
+  sendStatus?: string;
+  messageReadInfoList?: Array<{ name?: string; userId: string; readStatus: 'READ' | 'UNREAD' | (string & {}); readTimestamp?: number }>;
+  readUserIds?: string[];
+  hasMore?: boolean;
+  nextToken?: string;
+}
+
+/**
+ * Options of {@link DingTalkOpenApi.sendFile} (and `reply.file`).
+ *
+ * @example
+ * ```ts
+ * const options: SendFileOptions = { fileName: 'intro.mp4', durationMs: 12_000, cover: posterPng };
+ * ```
+ */
+export interface SendFileOptions {
+  /** The name shown in the chat, whose extension picks the message type; default the `File`'s name, else `file.<MIME subtype>`. */
+  fileName?: string;
+  /** Audio and video: the length, which DingTalk shows (it cannot be read from the bytes here). */
+  durationMs?: number;
+  /** Video: the cover picture (jpg/gif/png/bmp), or the `mediaId` of one already uploaded. */
+  cover?: Blob | string;
+  /** Default: the app's clientId (an internal app's robotCode). */
+  robotCode?: string;
 }
 
 type Json = Record<string, any>;
@@ -284,8 +345,8 @@ export class DingTalkOpenApi {
    * await api.sendRobotToUsers({ userIds: ['manager01'], ...robotMessage.markdown('Report', '**done**') });
    * ```
    */
-  sendRobotToUsers(o: RobotMessage & { userIds: string[]; robotCode?: string }): Promise<{ processQueryKey: string; invalidStaffIdList?: string[]; flowControlledStaffIdList?: string[] }> {
-    return this.request('POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: o.robotCode ?? this.clientId, userIds: o.userIds, msgKey: o.msgKey, msgParam: param(o.msgParam) });
+  sendRobotToUsers(o: RobotMessage & { userIds: string[]; robotCode?: string }): Promise<SentMessage & { invalidStaffIdList?: string[]; flowControlledStaffIdList?: string[] }> {
+    return this.robot('oToMessages/batchSend', o, { userIds: o.userIds });
   }
 
   /**
@@ -296,8 +357,108 @@ export class DingTalkOpenApi {
    * await api.sendRobotToGroup({ openConversationId: message.conversationId, ...robotMessage.text('Deployed') });
    * ```
    */
-  sendRobotToGroup(o: RobotMessage & { openConversationId: string; robotCode?: string }): Promise<{ processQueryKey: string }> {
-    return this.request('POST', '/v1.0/robot/groupMessages/send', { robotCode: o.robotCode ?? this.clientId, openConversationId: o.openConversationId, msgKey: o.msgKey, msgParam: param(o.msgParam) });
+  sendRobotToGroup(o: RobotMessage & { openConversationId: string; robotCode?: string }): Promise<SentMessage> {
+    return this.robot('groupMessages/send', o, { openConversationId: o.openConversationId });
+  }
+
+  /**
+   * Sends a robot message into a chat between two people, through a private-chat cool app
+   * (`POST /v1.0/robot/privateChatMessages/send`; both fields come with the cool app's events).
+   *
+   * @example
+   * ```ts
+   * await api.sendRobotToPrivateChat({ openConversationId, coolAppCode: 'COOLAPP-1-…', ...robotMessage.text('Reminder: standup') });
+   * ```
+   */
+  sendRobotToPrivateChat(o: RobotMessage & { openConversationId: string; coolAppCode: string; robotCode?: string }): Promise<SentMessage> {
+    return this.robot('privateChatMessages/send', o, { openConversationId: o.openConversationId, coolAppCode: o.coolAppCode });
+  }
+
+  /**
+   * Sends a robot message where a chatbot message came from: its group (by `conversationId`)
+   * or the 1:1 chat with its sender (by `senderStaffId`); or to `{ openConversationId }` /
+   * `{ userId }`.
+   *
+   * @example
+   * ```ts
+   * const sent = await api.sendRobotMessage(message, robotMessage.text('Report ready'));
+   * ```
+   */
+  sendRobotMessage(to: CardTarget, message: RobotMessage & { robotCode?: string }): Promise<SentMessage> {
+    const { group, user = '' } = resolveTarget(to);
+    return group !== undefined ? this.sendRobotToGroup({ openConversationId: group, ...message }) : this.sendRobotToUsers({ userIds: [user], ...message });
+  }
+
+  /**
+   * Uploads a file and sends it where a chatbot message came from (see
+   * {@link sendRobotMessage}), as the robot message its name (else MIME type) calls for: a
+   * picture (`sampleImageMsg`), voice (`sampleAudio`), video (`sampleVideo`, with a `cover`)
+   * or a file (`sampleFile`). DingTalk's documented limits are checked first, so an unsupported
+   * format or a file too big throws {@link MediaError} before anything is uploaded: image 20 MB
+   * jpg/gif/png/bmp, voice 2 MB amr/mp3/wav (and ogg), video 20 MB mp4, file 20 MB
+   * doc/docx/xls/xlsx/ppt/pptx/zip/pdf/rar ({@link MEDIA_LIMITS}).
+   *
+   * @example
+   * ```ts
+   * const pdf = new Blob([bytes], { type: 'application/pdf' });
+   * const sent = await api.sendFile(message, pdf, { fileName: 'report.pdf' });
+   * ```
+   */
+  async sendFile(to: CardTarget, file: Blob | ArrayBuffer | ArrayBufferView, o: SendFileOptions = {}): Promise<SentMessage> {
+    const blob = file instanceof Blob ? file : new Blob([file as BlobPart]);
+    const { durationMs = -1, cover } = o;
+    let name = o.fileName ?? (file as File).name ?? '';
+    const { type, ext } = mediaTypeOf(name, blob);
+    const pic = cover instanceof Blob && mediaTypeOf((cover as File).name ?? '', cover);
+    const video = type === 'video';
+    // everything is checked before the first upload
+    if (((video || type === 'voice') && durationMs < 0) || (video && !cover) || (pic && pic.type !== 'image')) throw new MediaError('INVALID_ARGUMENT', `A ${type} needs durationMs${video ? ' and a picture as cover' : ''}`);
+    name ||= `file.${ext}`;
+    const picMediaId = pic ? await this.uploadMedia(cover as Blob, { type: 'image', filename: `cover.${pic.ext}` }) : (cover as string);
+    const mediaId = await this.uploadMedia(blob, { type, filename: name });
+    const message = type === 'image' ? robotMessage.image(mediaId) : type === 'voice' ? robotMessage.audio(mediaId, durationMs) : video ? robotMessage.video(mediaId, picMediaId, durationMs) : robotMessage.file(mediaId, name, ext);
+    return this.sendRobotMessage(to, { ...message, robotCode: o.robotCode });
+  }
+
+  /**
+   * Takes back a robot message within 24 hours, given what its send resolved with: a 1:1
+   * message (`POST /v1.0/robot/otoMessages/batchRecall`, lower-case `oto` as DingTalk spells
+   * it), a group message (`/v1.0/robot/groupMessages/recall`) or a private-chat one
+   * (`/v1.0/robot/privateChatMessages/batchRecall`). It leaves no notice in the chat. DingTalk
+   * answers a refusal inside an HTTP 200 (`failedResult`): that throws `OpenApiError`
+   * `OPENAPI_ERROR` with its reason.
+   *
+   * @example
+   * ```ts
+   * const sent = await api.sendRobotMessage(message, robotMessage.text('Thinking…'));
+   * await api.recall(sent);
+   * ```
+   */
+  async recall(sent: SentMessage): Promise<{ successResult?: string[]; failedResult?: Record<string, string> }> {
+    const { processQueryKey, openConversationId, robotCode = this.clientId } = sent;
+    const path = openConversationId === undefined ? 'otoMessages/batchRecall' : sent.coolAppCode ? 'privateChatMessages/batchRecall' : 'groupMessages/recall';
+    const data = await this.request<Json | undefined>('POST', `/v1.0/robot/${path}`, { robotCode, openConversationId, processQueryKeys: [processQueryKey] });
+    const why: unknown = data?.failedResult?.[processQueryKey];
+    if (why !== undefined) throw new OpenApiError('OPENAPI_ERROR', `Not recalled: ${why}`, 200);
+    return data ?? {};
+  }
+
+  /**
+   * Who read a robot message (within 24 hours of its send): a 1:1 message by
+   * `GET /v1.0/robot/oToMessages/readStatus`, a group one by `POST /v1.0/robot/groupMessages/query`
+   * (a private-chat one by `/v1.0/robot/privateChatMessages/query`), given what its send
+   * resolved with; `page` pages through a group's readers (`maxResults` ≤ 200).
+   *
+   * @example
+   * ```ts
+   * const { readUserIds, hasMore, nextToken } = await api.readStatus(sent);
+   * ```
+   */
+  readStatus(sent: SentMessage, page: { maxResults?: number; nextToken?: string } = {}): Promise<ReadStatus> {
+    const { processQueryKey, openConversationId, robotCode = this.clientId } = sent;
+    if (openConversationId === undefined) return this.request('GET', `/v1.0/robot/oToMessages/readStatus?${new URLSearchParams({ processQueryKey, robotCode })}`);
+    // a query changes nothing: safe to send again after a network error
+    return this.request('POST', `/v1.0/robot/${sent.coolAppCode ? 'privateChatMessages' : 'groupMessages'}/query`, { openConversationId, robotCode, processQueryKey, ...page }, { idempotent: true });
   }
 
   /**
@@ -474,6 +635,13 @@ export class DingTalkOpenApi {
     const data = await this.request<{ media_id?: string }>('POST', `/media/upload?type=${options.type ?? 'file'}`, form, { legacy: true });
     if (typeof data?.media_id !== 'string') throw new OpenApiError('OPENAPI_ERROR', 'DingTalk OpenAPI POST /media/upload answered without a media_id.', 200);
     return data.media_id;
+  }
+
+  // a robot message send: the answer, and what recall and readStatus need to find the message again
+  private async robot(path: string, o: RobotMessage & { robotCode?: string }, to: Json): Promise<any> {
+    const robotCode = o.robotCode ?? this.clientId;
+    const data = await this.request<Json | undefined>('POST', `/v1.0/robot/${path}`, { robotCode, ...to, msgKey: o.msgKey, msgParam: param(o.msgParam) });
+    return { ...to, ...data, robotCode };
   }
 
   /**

@@ -34,6 +34,14 @@ export const robotMessage = {
   image: (photoURL: string): RobotMessage => ({ msgKey: 'sampleImageMsg', msgParam: { photoURL } }),
   /** `sampleFile`: a `mediaId` from `uploadMedia`. */
   file: (mediaId: string, fileName: string, fileType: string): RobotMessage => ({ msgKey: 'sampleFile', msgParam: { mediaId, fileName, fileType } }),
+  /** `sampleAudio`: a voice `mediaId` from `uploadMedia` and its length in milliseconds (sent as a string, as documented). */
+  audio: (mediaId: string, durationMs: number): RobotMessage => ({ msgKey: 'sampleAudio', msgParam: { mediaId, duration: String(durationMs) } }),
+  /**
+   * `sampleVideo`: an mp4's `mediaId`, a cover picture's `mediaId` (both from `uploadMedia`) and
+   * the length, which DingTalk documents in seconds (`duration`, a string): give milliseconds, it
+   * is rounded to seconds.
+   */
+  video: (videoMediaId: string, picMediaId: string, durationMs: number): RobotMessage => ({ msgKey: 'sampleVideo', msgParam: { duration: String(Math.round(durationMs / 1000)), videoMediaId, videoType: 'mp4', picMediaId } }),
 };
 
 /**

@@ -1,7 +1,8 @@
 import { NO_REDIRECT, refuseRedirect } from '../errors.js';
 import { count, opt, readOptions, val, type OptionsOf, type ValuesOf } from '../options.js';
 import { WebhookError } from './errors.js';
-import type { DingTalkOpenApi } from './openapi.js';
+import type { CardTarget } from './cards.js';
+import type { DingTalkOpenApi, SendFileOptions, SentMessage } from './openapi.js';
 import { robotMessageOf } from './robot-messages.js';
 import { splitText } from './text.js';
 
@@ -232,6 +233,22 @@ export class ChatbotReplier {
   }
 
   /**
+   * Sends a file (a `Blob`/`File` or bytes) to this conversation: picture, voice, video or file
+   * by its name (see {@link DingTalkOpenApi.sendFile} for the types, limits and options). A
+   * session webhook cannot carry files, so it goes through the robot OpenAPI: the replier needs
+   * one (`api`; the handler layer's has it). Resolves with what {@link DingTalkOpenApi.recall} takes.
+   *
+   * @example
+   * ```ts
+   * await reply.file(new Blob([csvZip], { type: 'application/zip' }), { fileName: 'export.zip' });
+   * ```
+   */
+  file(file: Blob | ArrayBuffer | ArrayBufferView, options?: SendFileOptions): Promise<SentMessage> {
+    if (!this.api) throw new WebhookError('WEBHOOK_FAILED', 'Files go through the robot OpenAPI: new ChatbotReplier(message, { api }).');
+    return this.api.sendFile(this.target as CardTarget, file, options);
+  }
+
+  /**
    * Posts any body the session webhook accepts (e.g. `link`, `feedCard`); checks included.
    *
    * @example
@@ -278,11 +295,10 @@ export class ChatbotReplier {
     const { conversationType, conversationId, senderStaffId } = this.target;
     const message = robotMessageOf(body);
     const group = conversationType === '2';
-    const to = group ? conversationId : senderStaffId;
-    if (!this.api || !message || !to) {
+    if (!this.api || !message || !(group ? conversationId : senderStaffId)) {
       throw new WebhookError('WEBHOOK_EXPIRED', `The session webhook expired (90 min). The robot OpenAPI takes over for text, markdown and one-button actionCards, given the ${group ? 'conversationId' : 'senderStaffId'} and a replier with one: new ChatbotReplier(message, { api }).`);
     }
-    return group ? this.api.sendRobotToGroup({ openConversationId: to, ...message }) : this.api.sendRobotToUsers({ userIds: [to], ...message });
+    return this.api.sendRobotMessage(this.target as CardTarget, message);
   }
 
   private at(at: Mention | undefined): { at?: { atUserIds: string[]; isAtAll: boolean } } {

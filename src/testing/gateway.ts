@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { DeliveryLedger, type PushedFrame, type PushRecord, type RedeliveryModel } from './deliveries.js';
-import { foreignRequest, MAX_BODY_BYTES } from './guard.js';
+import { foreignRequest, MAX_BODY_BYTES, MAX_UPLOAD_BYTES } from './guard.js';
 import { chatbotMessage, eventHeaders, newMessageId, type ChatbotSampleOptions } from './samples.js';
 import { subscribes } from './subscriptions.js';
 
@@ -21,6 +21,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: unknown;
   rawBody: string;
+  /** The body's bytes, for a multipart upload (files are binary; `rawBody` is their UTF-8 reading). */
+  bytes?: Uint8Array;
   at: number;
 }
 
@@ -557,12 +559,15 @@ export class FakeDingTalkGateway {
     if (refused) return void res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
     const chunks: Buffer[] = [];
     let size = 0;
+    // a media upload carries a file of up to 20 MB (DingTalk's largest)
+    const multipart = String(req.headers['content-type']).startsWith('multipart/form-data');
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return void res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('request body too large');
+      if (size > (multipart ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES)) return void res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('request body too large');
       chunks.push(chunk as Buffer);
     }
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const rawBody = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let body: unknown = rawBody;
     try {
@@ -572,7 +577,7 @@ export class FakeDingTalkGateway {
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, rawBody, at: Date.now() };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, rawBody, ...(multipart ? { bytes } : {}), at: Date.now() };
     this.requests.push(recorded);
     if (recorded.path === '/v1.0/gateway/connections/open') {
       // in flight until answered or abandoned by the client (a timed-out call counts until then)

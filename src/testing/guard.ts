@@ -21,3 +21,6 @@ export function foreignRequest(headers: Record<string, string | string[] | undef
 
 /** The largest request body the fakes read (1 MiB; DingTalk's requests are a few KB). Larger: 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The largest multipart upload they read: DingTalk's 20 MB media limit and the form around it. */
+export const MAX_UPLOAD_BYTES = 21 * 1024 * 1024;

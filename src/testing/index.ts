@@ -14,7 +14,7 @@ export type { FakeGatewayOptions, FakeConnection, FakeSocket, RecordedAck, Recor
 export type { Delivery, PushRecord, PushedFrame, RedeliveryModel } from './deliveries.js';
 export { chatbotMessage, eventHeaders, newMessageId, MEDIA_SAMPLES, QUOTED_SAMPLES, SAMPLE_CHATBOT_USER_ID } from './samples.js';
 export type { ChatbotSampleOptions, ChatbotSampleQuote } from './samples.js';
-export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault, type FakeFile, type FakeCardCall } from './openapi.js';
+export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault, type FakeFile, type FakeCardCall, type FakeRobotMessage } from './openapi.js';
 export type { FakeLimits, FakeLimitViolation } from './openapi-limits.js';
 export { DingTalkSimulator, SimulatorError, SIMULATOR_APPROVAL_TEMPLATE, SIMULATOR_CREDENTIALS, SIMULATOR_PORT } from './simulator.js';
 export type { SimMessage, SimConversationId, SimCardTemplate, SimulatorOptions } from './simulator.js';

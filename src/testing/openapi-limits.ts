@@ -55,11 +55,26 @@ export interface FakeLimits {
  * ```
  */
 export interface FakeLimitViolation {
-  rule: 'card-qps' | 'card-interval' | 'frame-gap' | 'content-length' | 'webhook-rate' | 'webhook-size';
+  rule: 'card-qps' | 'card-interval' | 'frame-gap' | 'content-length' | 'webhook-rate' | 'webhook-size' | 'media';
   at: number;
   outTrackId?: string;
   text: string;
 }
+
+/**
+ * What `media/upload` takes by `type`: formats and the largest size (open.dingtalk.com
+ * upload-media-files, updated 2026-06-01). Refusals carry the errcodes of DingTalk's global error
+ * list (server-api-error-codes-1): 40004 an unknown type, 40005 a format the type does not take,
+ * 40006 too big (that list still names older sizes, 1 MB images and 10 MB files; the upload
+ * document's 20 MB is the one used). `ogg` voice: the robot message document names it and
+ * community channels upload it (see the SDK's MEDIA_LIMITS).
+ */
+const MEDIA: Record<string, { formats: RegExp; mb: number }> = {
+  image: { formats: /^(jpe?g|gif|png|bmp)$/, mb: 20 },
+  voice: { formats: /^(amr|mp3|wav|ogg)$/, mb: 2 },
+  video: { formats: /^mp4$/, mb: 20 },
+  file: { formats: /^(docx?|xlsx?|pptx?|zip|pdf|rar)$/, mb: 20 },
+};
 
 const PRODUCTION: Required<FakeLimits> = { cardQps: 20, cardUpdateIntervalMs: 800, frameGapMs: 500, maxContentChars: 20_000, webhookPerMinute: 20, webhookBlockMs: 600_000, webhookMaxBytes: 20_000 };
 
@@ -136,6 +151,22 @@ export class LimitRules {
     }
     s.sent.push(at);
     return undefined;
+  }
+
+  /** A media upload production would refuse: its errcode answer (inside an HTTP 200, as legacy endpoints answer). */
+  media(at: number, type: string, filename: string, size: number): RouteAnswer | undefined {
+    const rule = MEDIA[type];
+    const ext = /\.([^./]+)$/.exec(filename)?.[1]?.toLowerCase() ?? '';
+    const refusal: [number, string] | undefined = !rule
+      ? [40004, `不合法的媒体文件类型: type ${type} (image, voice, video or file)`]
+      : !rule.formats.test(ext)
+        ? [40005, `不合法的文件类型: a ${type} cannot be .${ext}`]
+        : size > rule.mb * 2 ** 20
+          ? [40006, `不合法的文件大小: a ${type} of ${size} bytes (at most ${rule.mb} MB)`]
+          : undefined;
+    if (!refusal) return undefined;
+    this.record({ rule: 'media', at, text: `media/upload refused, errcode ${refusal[0]}: ${refusal[1]}` });
+    return { status: 200, body: { errcode: refusal[0], errmsg: refusal[1] } };
   }
 
   private record(v: FakeLimitViolation): void {

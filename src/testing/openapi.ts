@@ -74,8 +74,15 @@ export interface FakeOpenApi {
   readonly tokenRequests: RecordedRequest[];
   /** Recorded calls to `path` (method optional). */
   calls(path: string, method?: string): RecordedRequest[];
-  /** Media uploads received, with their multipart fields. */
-  readonly uploads: Array<{ type: string | null; filename: string | undefined; size: number; text: string }>;
+  /** Media uploads received, with their multipart fields and the `media_id` each got (refused ones have none). */
+  readonly uploads: Array<{ type: string | null; filename: string | undefined; size: number; text: string; mediaId?: string }>;
+  /**
+   * Every robot message sent (1:1, group, private chat), by the `processQueryKey` it was
+   * answered with: what recall and the read-status queries look up, with their effect.
+   */
+  readonly robotMessages: Map<string, FakeRobotMessage>;
+  /** `userId` has read the robot message (what the read-status queries then report). */
+  markRead(processQueryKey: string, userId: string): void;
   /**
    * Files the download link of `messageFiles/download` serves, by `downloadCode`; a code not
    * here gets a small generated text file. Set one to test a bot that reads a user's file.
@@ -99,6 +106,31 @@ export interface FakeOpenApi {
 }
 
 /**
+ * A robot message the fake accepted: where it went, what it said, and what happened to it since.
+ *
+ * @example
+ * ```ts
+ * const sent: FakeRobotMessage = fake.robotMessages.get(processQueryKey)!;
+ * sent.recalledAt; // set once recalled
+ * ```
+ */
+export interface FakeRobotMessage {
+  processQueryKey: string;
+  /** `oto` (`oToMessages/batchSend`), `group` or `private` (a cool app's chat between people). */
+  space: 'oto' | 'group' | 'private';
+  robotCode: string;
+  msgKey: string;
+  msgParam: string;
+  userIds?: string[];
+  openConversationId?: string;
+  coolAppCode?: string;
+  at: number;
+  recalledAt?: number;
+  /** userIds that read it. */
+  readBy: string[];
+}
+
+/**
  * A file the fake serves at the link `messageFiles/download` hands out.
  *
  * @example
@@ -112,6 +144,16 @@ export interface FakeFile {
 }
 
 const ERROR_ID = () => newMessageId().replace(/_/g, '-');
+/**
+ * A processQueryKey shaped like production's (base64, e.g. `Kna29Ra5pdJznx1ghavbumkQKwDzgfxZLapw55G7x0Q=`),
+ * always with a `+`, a `/` and a `=` in it: a client that forgets to URL-encode it in a query fails here.
+ */
+const QUERY_KEY = () => `${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(30))))}+/0=`;
+/** An answer other than 200, from an endpoint's answer function. */
+class Refused {
+  constructor(readonly answer: RouteAnswer) {}
+}
+const DAY_MS = 24 * 60 * 60 * 1000;
 const FILES = '/files/';
 /** The card endpoints: one app-wide budget (see FakeLimits.cardQps). */
 const CARD_PATH = /^\/v1\.0\/(card\/|im\/.*interactiveCards)/;
@@ -119,10 +161,12 @@ const bodyOf = (req: RecordedRequest) => (typeof req.body === 'object' && req.bo
 
 /**
  * Adds a fake DingTalk OpenAPI to a {@link FakeDingTalkGateway}: access tokens (with
- * `expireIn`, 401 for revoked ones), robot 1:1 and group messages, legacy interactive
+ * `expireIn`, 401 for revoked ones), robot 1:1, group and private-chat messages with their
+ * lifecycle (recall, read status: {@link FakeOpenApi.robotMessages}), legacy interactive
  * cards, card instances (create, deliver, createAndDeliver, update), card streaming,
  * robot message file download (and the link it hands out), the Python SDK's off-duty prompt
- * (`set_off_duty_prompt`), the legacy `gettoken` and `media/upload`, message reactions
+ * (`set_off_duty_prompt`), the legacy `gettoken` and `media/upload` (binary, under DingTalk's
+ * documented type and size limits), message reactions
  * (`robot/emotion/reply`, `/recall`) and the session webhook's two forms. Each endpoint checks the
  * token (`x-acs-dingtalk-access-token`, or `?access_token=` for legacy ones) and the
  * required body fields, answering DingTalk-shaped errors otherwise. A `DingTalkOpenApi` whose
@@ -150,6 +194,7 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   const faults = new Map<string, OpenApiFault[]>();
   const tokens: string[] = [];
   const uploads: FakeOpenApi['uploads'] = [];
+  const robotMessages = new Map<string, FakeRobotMessage>();
   const files = new Map<string, FakeFile>();
   const cardCalls: FakeCardCall[] = [];
   const rules = options.limits === false ? undefined : new LimitRules(options.limits === true ? {} : (options.limits ?? {}), (v) => options.onViolation?.(v));
@@ -176,12 +221,13 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
       } else if (!tokenOk(req.headers['x-acs-dingtalk-access-token'])) {
         return error(401, 'InvalidAuthentication', '不合法的access_token');
       }
-      const body = bodyOf(req);
+      const body = method === 'GET' ? req.query : bodyOf(req);
       const limited = rules && card(path) ? (rules.cardCall(req.at) ?? rules.tooLong(req.at, body.outTrackId, body.content ?? body.cardData?.cardParamMap?.msgContent)) : undefined;
       if (limited) return limited;
       const missing = required.filter((k) => body[k] === undefined || body[k] === null || body[k] === '');
       if (missing.length) return error(400, 'MissingParameter', `missing ${missing.join(', ')}`);
-      return { status: 200, body: await answer(body, req) };
+      const out = await answer(body, req);
+      return out instanceof Refused ? out.answer : { status: 200, body: out };
     };
     gateway.route(method, path, async (req) => {
       const out = await respond(req);
@@ -217,8 +263,61 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   });
 
   const ok = { success: true, result: true };
-  api('POST', '/v1.0/robot/oToMessages/batchSend', ['robotCode', 'userIds', 'msgKey', 'msgParam'], () => ({ processQueryKey: ERROR_ID(), invalidStaffIdList: [], flowControlledStaffIdList: [] }));
-  api('POST', '/v1.0/robot/groupMessages/send', ['robotCode', 'openConversationId', 'msgKey', 'msgParam'], () => ({ processQueryKey: ERROR_ID() }));
+  // robot messages, and their lifecycle (the request models of DingTalk's generated client, @alicloud/dingtalk robot_1_0)
+  const sendRobot = (space: FakeRobotMessage['space'], b: Record<string, any>) => {
+    const processQueryKey = QUERY_KEY();
+    const { robotCode, msgKey, msgParam, userIds, openConversationId, coolAppCode } = b;
+    robotMessages.set(processQueryKey, { processQueryKey, space, robotCode, msgKey, msgParam, userIds, openConversationId, coolAppCode, at: Date.now(), readBy: [] });
+    for (const key of robotMessages.keys()) if (robotMessages.size > 5000) robotMessages.delete(key); // a long simulator session
+    return { processQueryKey };
+  };
+  // the message a recall or query names, or why not (DingTalk's error codes from the endpoints' documents)
+  const sentMessage = (space: FakeRobotMessage['space'], b: Record<string, any>, key: unknown, expired: string): FakeRobotMessage | string => {
+    const m = robotMessages.get(String(key));
+    if (!m || m.space !== space) return 'invalid.processQueryKey';
+    if (m.robotCode !== b.robotCode) return 'not.allowed.robotCode';
+    if (space !== 'oto' && b.openConversationId !== undefined && b.openConversationId !== m.openConversationId) return 'invalid.openConversationId';
+    return Date.now() - m.at > DAY_MS ? expired : m;
+  };
+  // batch recall: at most 20 keys (400 overMax); a key it cannot recall is answered in failedResult
+  const recall = (space: FakeRobotMessage['space']) => (b: Record<string, any>) => {
+    const keys: unknown[] = Array.isArray(b.processQueryKeys) ? b.processQueryKeys : [];
+    if (keys.length > 20) return new Refused(error(400, 'invalidParameter.processQueryKeys.overMax', 'processQueryKeys超过数量上限20'));
+    const successResult: string[] = [];
+    const failedResult: Record<string, string> = {};
+    for (const key of keys) {
+      const m = sentMessage(space, b, key, 'robot.processQueryKey.expired');
+      if (typeof m === 'string' || m.recalledAt !== undefined) failedResult[String(key)] = typeof m === 'string' ? m : 'already recalled';
+      else (m.recalledAt = Date.now()), successResult.push(m.processQueryKey);
+    }
+    return { successResult, failedResult };
+  };
+  const status = (m: FakeRobotMessage) => (m.recalledAt === undefined ? 'SUCCESS' : 'RECALLED');
+  // a group's or private chat's readers, a page at a time (maxResults ≤ 200; nextToken is where the page starts)
+  const readers = (space: FakeRobotMessage['space']) => (b: Record<string, any>) => {
+    if (b.maxResults !== undefined && !(b.maxResults >= 1 && b.maxResults <= 200)) return new Refused(error(400, 'invalidParameter.pageSize.invalid', 'maxResults超出上限200'));
+    if (b.openConversationId === undefined && b.token === undefined) return new Refused(error(400, 'openConversationId.notExisted', 'openConversationId不能和token同时为空'));
+    const m = sentMessage(space, b, b.processQueryKey, 'processQueryKey.expireTime');
+    if (typeof m === 'string') return new Refused(error(400, m, m));
+    const from = Number(b.nextToken ?? 0);
+    const end = from + Number(b.maxResults ?? 200);
+    return { sendStatus: status(m), readUserIds: m.readBy.slice(from, end), hasMore: end < m.readBy.length, ...(end < m.readBy.length ? { nextToken: String(end) } : {}) };
+  };
+  api('POST', '/v1.0/robot/oToMessages/batchSend', ['robotCode', 'userIds', 'msgKey', 'msgParam'], (b) => ({ ...sendRobot('oto', b), invalidStaffIdList: [], flowControlledStaffIdList: [] }));
+  api('POST', '/v1.0/robot/groupMessages/send', ['robotCode', 'openConversationId', 'msgKey', 'msgParam'], (b) => sendRobot('group', b));
+  api('POST', '/v1.0/robot/privateChatMessages/send', ['robotCode', 'openConversationId', 'coolAppCode', 'msgKey', 'msgParam'], (b) => sendRobot('private', b));
+  api('POST', '/v1.0/robot/otoMessages/batchRecall', ['robotCode', 'processQueryKeys'], recall('oto'));
+  api('POST', '/v1.0/robot/groupMessages/recall', ['robotCode', 'openConversationId', 'processQueryKeys'], recall('group'));
+  api('POST', '/v1.0/robot/privateChatMessages/batchRecall', ['robotCode', 'openConversationId', 'processQueryKeys'], recall('private'));
+  // 1:1 read status: a GET with a query; up to 20 recipients per message
+  api('GET', '/v1.0/robot/oToMessages/readStatus', ['robotCode', 'processQueryKey'], (q) => {
+    const m = sentMessage('oto', q, q.processQueryKey, 'processQueryKey.expireTime');
+    if (typeof m === 'string') return new Refused(error(400, m, m));
+    const messageReadInfoList = (m.userIds ?? []).slice(0, 20).map((userId) => ({ name: userId, userId, readStatus: m.readBy.includes(userId) ? 'READ' : 'UNREAD' }));
+    return { sendStatus: status(m), messageReadInfoList };
+  });
+  api('POST', '/v1.0/robot/groupMessages/query', ['processQueryKey'], readers('group'));
+  api('POST', '/v1.0/robot/privateChatMessages/query', ['processQueryKey'], readers('private'));
   api('POST', '/v1.0/im/v1.0/robot/interactiveCards/send', ['cardTemplateId', 'robotCode', 'cardData', 'cardBizId'], () => ({ processQueryKey: ERROR_ID() }));
   api('PUT', '/v1.0/im/robots/interactiveCards', ['cardBizId', 'cardData'], () => ({ success: true }));
   api('POST', '/v1.0/card/instances', ['cardTemplateId', 'outTrackId', 'cardData'], (b) => ({ success: true, result: b.outTrackId }));
@@ -240,12 +339,21 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   api('POST', '/v1.0/robot/emotion/reply', emotion, () => ok);
   api('POST', '/v1.0/robot/emotion/recall', emotion, () => ok);
   api('POST', '/media/upload', [], async (_b, req) => {
-    const form = await new Response(req.rawBody, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+    const form = await new Response((req.bytes as BodyInit | undefined) ?? req.rawBody, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+    // keep the record small: a file of megabytes must not stay in the request history
+    req.rawBody = `(multipart upload, ${req.bytes?.byteLength ?? req.rawBody.length} bytes)`;
+    delete req.bytes;
     const media = form.get('media');
     if (!(media instanceof Blob)) return { errcode: 40005, errmsg: 'missing media' };
-    const text = await media.text();
-    uploads.push({ type: form.get('type') as string | null, filename: (media as File).name, size: media.size, text });
-    return { errcode: 0, errmsg: 'ok', type: form.get('type'), media_id: `@lA${crypto.randomUUID().slice(0, 8)}`, created_at: Date.now() };
+    // the type as the query names it (DingTalk's C# note) or as the form does
+    const type = req.query.type ?? (form.get('type') as string | null);
+    const upload = { type, filename: (media as File).name, size: media.size, text: await media.text() };
+    uploads.push(upload);
+    const refused = rules?.media(req.at, String(type), upload.filename ?? '', media.size);
+    if (refused) return new Refused(refused);
+    const mediaId = `@lA${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    Object.assign(upload, { mediaId });
+    return { errcode: 0, errmsg: 'ok', type, media_id: mediaId, created_at: Date.now() };
   }, true);
 
   // the session webhook: the forms production accepts, under DingTalk's robot limits (the gateway's own route has neither)
@@ -258,6 +366,11 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   return {
     tokens,
     uploads,
+    robotMessages,
+    markRead: (processQueryKey, userId) => {
+      const m = robotMessages.get(processQueryKey);
+      if (m && !m.readBy.includes(userId)) m.readBy.push(userId);
+    },
     files,
     cardCalls,
     get violations() {

@@ -33,7 +33,7 @@ export interface SimMessage {
   from: 'user' | 'bot' | 'system';
   sender: string;
   at: number;
-  kind: 'text' | 'markdown' | 'actionCard' | 'link' | 'image' | 'file' | 'card' | 'aiCard' | 'notice' | 'raw';
+  kind: 'text' | 'markdown' | 'actionCard' | 'link' | 'image' | 'file' | 'audio' | 'video' | 'card' | 'aiCard' | 'notice' | 'raw';
   text?: string;
   title?: string;
   mentions?: string[];
@@ -46,6 +46,8 @@ export interface SimMessage {
   reactions?: string[];
   /** User messages: how the bot acked (`pending`, `200`, `LATER`, `500`, …). */
   ack?: string;
+  /** Robot messages: the bot took it back (`api.recall`). DingTalk removes it without a notice; the page shows it greyed. */
+  recalled?: boolean;
   note?: string;
 }
 
@@ -165,9 +167,11 @@ const CONVERSATION_IDS: Record<SimConversationId, string> = { single: 'cidSimSin
 
 /**
  * A local DingTalk for developing a bot without a tenant: the Stream gateway and the
- * OpenAPI the SDK calls (token, session webhook, robot messages, cards, AI card streaming)
- * on 127.0.0.1, plus a chat page at {@link url} with a 1:1 chat and a group, the bot's
- * replies rendered, card buttons that call back, and the frames and acks on the wire.
+ * OpenAPI the SDK calls (token, session webhook, robot messages and files, their recall and
+ * read status, cards, AI card streaming) on 127.0.0.1, plus a chat page at {@link url} with a
+ * 1:1 chat and a group, the bot's replies rendered (a recalled one greyed), card buttons that
+ * call back, and the frames and acks on the wire. Whoever writes in a chat has read what the
+ * bot sent there before.
  * Any Stream bot connects to it like to DingTalk: give it {@link clientOptions}.
  * `npx dingtalk-stream-universal dev` runs one. Node only.
  *
@@ -194,6 +198,8 @@ export class DingTalkSimulator {
   private readonly waiters = new Set<() => void>();
   /** The user's messages by the `msgId` the bot received, which reactions name. */
   private readonly byMsgId = new Map<string, SimMessage>();
+  /** The bot's robot messages by the `processQueryKey` their send was answered with, which recalls name. */
+  private readonly byQueryKey = new Map<string, SimMessage>();
   private readonly historyLimit: number;
   private nextId = 1;
   private nextWire = 1;
@@ -291,6 +297,8 @@ export class DingTalkSimulator {
     const group = conversation === 'group';
     const mentioned = group ? MEMBERS.filter((m) => text.includes(`@${m.name}`)) : [];
     const atBot = !group || text.includes(`@${this.botName}`);
+    // whoever writes in a conversation has seen what the bot sent there (the read-status queries say so)
+    for (const [key, m] of this.byQueryKey) if (m.conversation === conversation) this.openApi.markRead(key, USER_ID);
     const message = this.add({ conversation, from: 'user', sender: this.userName, kind: 'text', text, mentions: [...(group && atBot ? [this.botName] : []), ...mentioned.map((m) => m.name)], delivered: atBot, ack: atBot ? 'pending' : undefined });
     if (!atBot) return message;
     const content = group ? text.split(`@${this.botName}`).join('').replace(/\s+/g, ' ').trim() : text;
@@ -469,6 +477,7 @@ export class DingTalkSimulator {
     const gone = new Set(this.messages.splice(0, this.messages.length - this.historyLimit));
     for (const old of gone) this.cards.delete(old.id);
     for (const [msgId, m] of this.byMsgId) if (gone.has(m)) this.byMsgId.delete(msgId);
+    for (const [key, m] of this.byQueryKey) if (gone.has(m)) this.byQueryKey.delete(key);
   }
 
   private update(message: SimMessage): void {
@@ -516,7 +525,7 @@ export class DingTalkSimulator {
     this.trimRecords();
     if (status !== 200 || refused(e.body)) return;
     try {
-      this.onBotCall(request);
+      this.onBotCall(request, (e.body ?? {}) as Record<string, any>);
     } catch {
       /* a payload we cannot draw still shows on the wire */
     }
@@ -580,8 +589,9 @@ export class DingTalkSimulator {
   }
 
   /** Draws what the bot's successful HTTP call did: a reply, a robot message, a card change. */
-  private onBotCall(request: RecordedRequest): void {
+  private onBotCall(request: RecordedRequest, answer: Record<string, any>): void {
     const b = (request.body ?? {}) as Record<string, any>;
+    const robot = (m: Omit<SimMessage, 'id' | 'at'>) => this.byQueryKey.set(String(answer.processQueryKey), this.add(m));
     switch (`${request.method} ${request.path}`) {
       case 'POST /robot/sendBySession': {
         const conversation: SimConversationId = request.query.session === 'group' ? 'group' : 'single';
@@ -589,10 +599,17 @@ export class DingTalkSimulator {
         return;
       }
       case 'POST /v1.0/robot/oToMessages/batchSend':
-        if ((b.userIds as string[]).includes(USER_ID)) this.add({ conversation: 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
+        if ((b.userIds as string[]).includes(USER_ID)) robot({ conversation: 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
         return;
       case 'POST /v1.0/robot/groupMessages/send':
-        this.add({ conversation: b.openConversationId === CONVERSATION_IDS.group ? 'group' : 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
+        robot({ conversation: b.openConversationId === CONVERSATION_IDS.group ? 'group' : 'single', from: 'bot', sender: this.botName, ...fromRobotMessage(b.msgKey, b.msgParam) });
+        return;
+      case 'POST /v1.0/robot/otoMessages/batchRecall':
+      case 'POST /v1.0/robot/groupMessages/recall':
+        for (const key of (answer.successResult ?? []) as string[]) {
+          const m = this.byQueryKey.get(key);
+          if (m) (m.recalled = true), this.update(m);
+        }
         return;
       case 'POST /v1.0/robot/emotion/reply':
       case 'POST /v1.0/robot/emotion/recall': {
@@ -797,6 +814,11 @@ function fromRobotMessage(msgKey: string, msgParam: unknown): Drawn {
       return { kind: 'image', text: String(p.photoURL ?? '') };
     case 'sampleFile':
       return { kind: 'file', text: String(p.fileName ?? p.mediaId ?? 'file') };
+    // sampleAudio's duration is in milliseconds, sampleVideo's in seconds (robot-message-type)
+    case 'sampleAudio':
+      return { kind: 'audio', text: `${Math.round(Number(p.duration) / 1000)}″ voice` };
+    case 'sampleVideo':
+      return { kind: 'video', text: `${Number(p.duration)}″ ${String(p.videoType ?? 'mp4')} video` };
     default:
       return { kind: 'raw', text: JSON.stringify({ msgKey, msgParam: p }, null, 2) };
   }

@@ -216,7 +216,7 @@ describe('endpoints', () => {
     expect(calls[1]!.query.access_token).toBe(fake.tokens[1]);
     expect(calls[1]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     expect(calls[1]!.headers['x-acs-dingtalk-access-token']).toBeUndefined();
-    expect(fake.uploads).toEqual([{ type: 'image', filename: 'chart.png', size: 7, text: 'PNGDATA' }]);
+    expect(fake.uploads).toEqual([{ type: 'image', filename: 'chart.png', size: 7, text: 'PNGDATA', mediaId }]);
   });
 
   it('turns a legacy {errcode, errmsg} answer into an OpenApiError', async () => {

@@ -77,10 +77,10 @@ describe('simulator: what production accepts', () => {
     const bad = (await (await fetch(`${host}/gettoken?appkey=${encodeURIComponent(sim.gateway.clientId)}&appsecret=wrong`)).json()) as { errcode: number; access_token?: string };
     expect(bad.errcode).not.toBe(0);
     expect(bad.access_token).toBeUndefined();
-    // the channel SDK uploads media with the legacy token
+    // the channel SDK uploads media with the legacy token (a pdf: DingTalk's files are doc(x), xls(x), ppt(x), zip, pdf, rar; a .txt gets errcode 40005)
     const form = new FormData();
     form.set('type', 'file');
-    form.set('media', new Blob(['hi']), 'a.txt');
+    form.set('media', new Blob(['%PDF-1.7']), 'a.pdf');
     const upload = await fetch(`${host}/media/upload?access_token=${body.access_token}&type=file`, { method: 'POST', body: form });
     expect(await upload.json()).toMatchObject({ errcode: 0 });
   });

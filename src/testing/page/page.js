@@ -103,6 +103,7 @@
       }
       case 'image': return '🖼 ' + (/^https?:\/\//i.test(t) ? '<a href="' + esc(t) + '" target="_blank" rel="noopener">' + esc(t) + '</a>' : esc(t || '(image)'));
       case 'file': return '<div class="file"><i>FILE</i><span>' + esc(t || m.title || 'file') + ' (file)</span></div>';
+      case 'audio': case 'video': return '<div class="file"><i>' + (m.kind === 'audio' ? 'VOICE' : 'VIDEO') + '</i><span>' + esc(t) + '</span></div>';
       case 'raw': {
         var p = t; try { p = JSON.stringify(JSON.parse(t), null, 2); } catch (e) { /* keep as is */ }
         return '<pre class="raw">' + esc(p) + '</pre>';
@@ -123,8 +124,10 @@
     if (me && m.delivered === false) meta += '<div class="hint">not delivered: the bot only receives group messages that @ it</div>';
     var boxed = /^(card|aiCard|actionCard|link|raw)$/.test(m.kind) ? ' boxed' : '';
     return '<div class="msg ' + (me ? 'me' : 'bot') + '"' + a + '><div class="av' + (me ? ' me' : '') + '">' + esc(Array.from(m.sender || '?')[0]) +
-      '</div><div class="col"><div class="who">' + esc(m.sender) + '<time>' + hm(m.at) + '</time></div><div class="bubble' + boxed + '"' +
-      (m.kind === 'markdown' && m.title ? ' title="' + esc(m.title) + '"' : '') + '>' + body(m) + '</div>' + meta + note + '</div></div>';
+      '</div><div class="col"><div class="who">' + esc(m.sender) + '<time>' + hm(m.at) + '</time></div>' + (m.recalled
+        // DingTalk removes a recalled robot message without a notice; here it stays, greyed, so you see what happened
+        ? '<div class="bubble recalled" data-testid="recalled" title="DingTalk removes it from the chat without a notice">This message was recalled</div>'
+        : '<div class="bubble' + boxed + '"' + (m.kind === 'markdown' && m.title ? ' title="' + esc(m.title) + '"' : '') + '>' + body(m) + '</div>') + meta + note + '</div></div>';
   }
   function upsert(m, fresh, batch) {
     var list = lists[m.conversation];
@@ -146,7 +149,7 @@
   function preview(m) {
     if (!m) return 'No messages yet';
     var k = m.kind, t = (m.text || '').split('\n')[0];
-    var p = k === 'text' || k === 'notice' ? t : k === 'card' ? '[Card] ' + (m.title || '') : k === 'aiCard' ? '[AI card] ' + (m.title || '') :
+    var p = m.recalled ? '[Recalled]' : k === 'audio' ? '[Voice]' : k === 'video' ? '[Video]' : k === 'text' || k === 'notice' ? t : k === 'card' ? '[Card] ' + (m.title || '') : k === 'aiCard' ? '[AI card] ' + (m.title || '') :
       k === 'image' ? '[Image]' : k === 'file' ? '[File] ' + t : k === 'link' ? '[Link] ' + (m.title || '') : k === 'raw' ? '[Message]' : (m.title || t);
     return (m.conversation === 'group' && m.from !== 'system' ? m.sender + ': ' : '') + p;
   }
