@@ -13,7 +13,7 @@ import { client, gateway } from './helpers/setup.js';
 
 // as if `ws` were not installed: the gateway's dynamic import gets a module without a server
 vi.mock('ws', () => ({}));
-const WsClient = createRequire(import.meta.url)('ws') as typeof import('ws');
+const WsClient = createRequire(import.meta.url)('ws') as typeof import('ws').WebSocket;
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -39,6 +39,9 @@ Options:
   --card-template <id>=<file>  draw cards of template <id> with the buttons in <file>
                                (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]};
                                {"aiCard":true} draws it as an AI card)
+  --all-group-messages         deliver every group message to the bot, @-ed or not (isInAtList
+                               false when not), as for a bot allowed to receive them all;
+                               by default, as in DingTalk, only those that @ it
   --no-demo                    do not connect the built-in calculator demo bot
   --no-limits                  turn off DingTalk's production limits (card QPS 403s, card
                                pacing warnings, the 20,000-character cap, webhook 130101)
@@ -60,6 +63,7 @@ interface DevArgs {
   cardTemplates: Record<string, SimCardTemplate>;
   demo: boolean;
   limits: boolean;
+  allGroupMessages: boolean;
   command: string[];
 }
 
@@ -75,6 +79,7 @@ const OPTIONS = {
   'card-template': { type: 'string', multiple: true },
   'no-demo': { type: 'boolean' },
   'no-limits': { type: 'boolean' },
+  'all-group-messages': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** `dev`'s options (`--port 9000` or `--port=9000`); everything after `--` is the bot's command. */
@@ -109,6 +114,7 @@ function parseDevArgs(argv: string[]): DevArgs {
     cardTemplates,
     demo: !values['no-demo'] && !command.length,
     limits: !values['no-limits'],
+    allGroupMessages: values['all-group-messages'] ?? false,
     command,
   };
 }
@@ -116,7 +122,7 @@ function parseDevArgs(argv: string[]): DevArgs {
 async function dev(argv: string[]): Promise<void> {
   const args = parseDevArgs(argv);
   if (args.help) return void console.log(HELP);
-  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates, limits: args.limits });
+  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates, limits: args.limits, groupMessages: args.allGroupMessages ? 'all' : 'mentions' });
   const { clientId, clientSecret, openApiHost } = sim.clientOptions();
   let bot: { stop(): Promise<void> } | undefined;
   let child: ChildProcess | undefined;
