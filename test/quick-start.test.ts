@@ -35,6 +35,16 @@ async function project(root: string, name: string, tarball: string, flags: strin
 const devFrom = (project: string, cwd: string, command: string[], options: { node?: string; env?: Record<string, string> } = {}) =>
   new Dev(join(project, 'node_modules/dingtalk-stream-universal/dist/cli.mjs'), ['--port', '0', '--', ...command], cwd, options);
 
+/** Waits for `dev` to print `ready`, says `text` in the 1:1 chat, and resolves with the answer; `dev` is stopped whatever happens. */
+async function answer(dev: Dev, ready: string, text: string, timeout?: number): Promise<string> {
+  try {
+    await dev.printed(ready, timeout);
+    return await dev.chat(text);
+  } finally {
+    await dev.stop();
+  }
+}
+
 /**
  * The README's `// bot.ts (<runtime>)` snippet, and the command its section gives after
  * `npx dingtalk-stream-universal dev -- `, with the runtime's name replaced by `binary`.
@@ -76,35 +86,19 @@ describe('the README quick start, as a newcomer runs it', () => {
     expect(existsSync(join(full, 'node_modules/ws'))).toBe(true);
     expect(existsSync(join(full, 'node_modules/undici'))).toBe(false);
     const dev = devFrom(full, full, [process.execPath, 'bot.mjs']);
-    try {
-      await dev.printed('bot connected');
-      expect(await dev.chat('hello')).toBe('You said: hello');
-    } finally {
-      await dev.stop();
-    }
+    expect(await answer(dev, 'bot connected', 'hello')).toBe('You said: hello');
     expect(dev.out).not.toContain('No bot is connected');
   }, 60_000);
 
   it('the same bot runs on Node 22 installed with --omit=optional (no ws)', async () => {
     expect(existsSync(join(noOptional, 'node_modules/ws'))).toBe(false);
-    const dev = devFrom(full, noOptional, [await node22Binary(), 'bot.mjs']);
-    try {
-      await dev.printed('bot connected');
-      expect(await dev.chat('hi from Node 22')).toBe('You said: hi from Node 22');
-    } finally {
-      await dev.stop();
-    }
+    expect(await answer(devFrom(full, noOptional, [await node22Binary(), 'bot.mjs']), 'bot connected', 'hi from Node 22')).toBe('You said: hi from Node 22');
   }, 180_000);
 
   it('`dev` itself runs on Node 22 installed with --omit=optional (no ws): its fake gateway serves WebSockets without ws, the demo bot answers', async () => {
     // no `--`: the calculator demo bot connects (on Node 22's global WebSocket)
     const demo = new Dev(join(noOptional, 'node_modules/dingtalk-stream-universal/dist/cli.mjs'), ['--port', '0'], noOptional, { node: await node22Binary() });
-    try {
-      await demo.printed('Demo bot');
-      expect(await demo.chat('1+1')).toBe('Q: 1+1\nA: 2');
-    } finally {
-      await demo.stop();
-    }
+    expect(await answer(demo, 'Demo bot', '1+1')).toBe('Q: 1+1\nA: 2');
     expect(demo.out).not.toContain('ERR_MODULE_NOT_FOUND');
   }, 180_000);
 
@@ -114,13 +108,7 @@ describe('the README quick start, as a newcomer runs it', () => {
     // installed in the folder (with a package.json there, Deno resolves npm: from node_modules)
     const { dir } = await installedProject(root, 'deno-user', [tarball]);
     writeFileSync(join(dir, 'bot.ts'), snippet);
-    const dev = devFrom(full, dir, command, { env: denoEnv() });
-    try {
-      await dev.printed('bot connected', 60_000);
-      expect(await dev.chat('hi from Deno')).toBe('You said: hi from Deno');
-    } finally {
-      await dev.stop();
-    }
+    expect(await answer(devFrom(full, dir, command, { env: denoEnv() }), 'bot connected', 'hi from Deno', 60_000)).toBe('You said: hi from Deno');
   }, 120_000);
 
   it('the Bun snippet, saved as bot.ts where `bun add` installed the package, answers under the README\'s `dev -- bun bot.ts`', async () => {
@@ -132,13 +120,7 @@ describe('the README quick start, as a newcomer runs it', () => {
     // the README's `bun add dingtalk-stream-universal`, from the packed tarball
     await run(bun, ['add', tarball], { cwd: dir, timeout: 120_000 });
     writeFileSync(join(dir, 'bot.ts'), snippet);
-    const dev = devFrom(full, dir, command);
-    try {
-      await dev.printed('bot connected', 60_000);
-      expect(await dev.chat('hi from Bun')).toBe('You said: hi from Bun');
-    } finally {
-      await dev.stop();
-    }
+    expect(await answer(devFrom(full, dir, command), 'bot connected', 'hi from Bun', 60_000)).toBe('You said: hi from Bun');
   }, 180_000);
 
   it('on Node 20 without ws the bot stops at once with a CONFIG error that says to install ws', async () => {

@@ -18,6 +18,11 @@ import type { Socket } from 'node:net';
 /**
  * One server-side socket, as the gateway uses it: `ws`'s `WebSocket` and {@link MiniWebSocket}
  * both fit. Events: `message` (data, isBinary), `ping` (data), `close` (code, reason), `error`.
+ *
+ * @example
+ * ```ts
+ * const echo = (socket: ServerSocket) => socket.on('message', (data) => socket.send(data.toString()));
+ * ```
  */
 export interface ServerSocket {
   readonly readyState: number;
@@ -31,10 +36,25 @@ export interface ServerSocket {
   on(event: 'error', listener: (error: Error) => void): this;
 }
 
-/** Completes a WebSocket handshake on `tcp` and hands over the socket (not called when refused). */
+/**
+ * Completes a WebSocket handshake on `tcp` and hands over the socket (not called when refused).
+ *
+ * @example
+ * ```ts
+ * const upgrade: UpgradeHandler = upgradeBuiltin;
+ * server.on('upgrade', (req, tcp, head) => upgrade(req, tcp as Socket, head, (socket) => socket.send('hello')));
+ * ```
+ */
 export type UpgradeHandler = (req: IncomingMessage, tcp: Socket, head: Buffer, done: (socket: ServerSocket) => void) => void;
 
-/** Which implementation {@link loadUpgradeHandler} picked. */
+/**
+ * Which implementation {@link loadUpgradeHandler} picked.
+ *
+ * @example
+ * ```ts
+ * const { kind }: { kind: WebSocketServerKind } = await loadUpgradeHandler();
+ * ```
+ */
 export type WebSocketServerKind = 'ws' | 'builtin';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DingTalkStreamClient } from '../../adapters/node.js';
 import { AIStreamingCard, DingTalkOpenApi, registerCardCallbackHandler, registerChatbotHandler, type CardCallback, type ChatbotMessage } from '../../src/chatbot/index.js';
-import { DingTalkSimulator, type SimulatorOptions } from '../../src/testing/index.js';
+import { DingTalkSimulator, type SimSendOptions, type SimulatorOptions } from '../../src/testing/index.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -34,21 +34,25 @@ async function start(options: SimulatorOptions = {}) {
   await client.start();
   cleanups.push(() => sim.close(), () => client.stop());
   const next = () => new Promise<ChatbotMessage>((resolve) => waiting.push(resolve));
+  /** The user sends; resolves with what the page shows and what the bot got. */
+  const exchange = async (text: string, options?: SimSendOptions) => {
+    const arrived = next();
+    const shown = sim.send(text, options);
+    return { shown, message: await arrived };
+  };
   /** What the bot gets when it downloads `downloadCode` as a bot does: the download API's link, then the bytes. */
   const download = async (downloadCode: string) => {
     const res = await fetch(await api.messageFileDownloadUrl(downloadCode));
     return { type: res.headers.get('content-type'), bytes: new Uint8Array(await res.arrayBuffer()) };
   };
-  return { sim, api, seen, next, download };
+  return { sim, api, seen, next, exchange, download };
 }
 
 describe('simulator composer: what the user sends, as production sends it', () => {
   it('a picture arrives as `picture` {pictureDownloadCode, downloadCode}, and the download API serves its bytes', async () => {
-    const { sim, next, download } = await start();
+    const { sim, exchange, download } = await start();
     const code = sim.upload(PNG, { fileName: 'dot.png', contentType: 'image/png' });
-    const arrived = next();
-    const shown = sim.send('', { picture: code });
-    const message = await arrived;
+    const { shown, message } = await exchange('', { picture: code });
     expect(shown).toMatchObject({ kind: 'image', file: { downloadCode: code, name: 'dot.png', contentType: 'image/png', size: PNG.length } });
     expect(message.msgtype).toBe('picture');
     expect(message.raw.content).toEqual({ pictureDownloadCode: code, downloadCode: code });
@@ -57,11 +61,9 @@ describe('simulator composer: what the user sends, as production sends it', () =
   });
 
   it('a picture with text in the group (@ the bot) arrives as `richText`: the text without the mention, then the picture', async () => {
-    const { sim, next } = await start();
+    const { sim, exchange } = await start();
     const code = sim.upload(PNG, { fileName: 'dot.png', contentType: 'image/png' });
-    const arrived = next();
-    sim.send('@TestBot what is this?', { conversation: 'group', picture: code });
-    const message = await arrived;
+    const { message } = await exchange('@TestBot what is this?', { conversation: 'group', picture: code });
     expect(message.msgtype).toBe('richText');
     expect(message.raw.content).toEqual({ richText: [{ text: 'what is this?' }, { pictureDownloadCode: code, downloadCode: code, type: 'picture' }] });
     expect(message.text).toBe('what is this?');
@@ -71,12 +73,11 @@ describe('simulator composer: what the user sends, as production sends it', () =
   });
 
   it('a file arrives as `file` {spaceId, fileName, downloadCode, fileId} in the 1:1 chat; in the group it is not delivered, as in DingTalk', async () => {
-    const { sim, next, download } = await start();
+    const { sim, exchange, download } = await start();
     const pdf = new TextEncoder().encode('%PDF-1.7 report');
     const code = sim.upload(pdf, { fileName: 'report.pdf', contentType: 'application/pdf' });
-    const arrived = next();
-    expect(sim.send('', { file: code })).toMatchObject({ kind: 'file', title: 'report.pdf' });
-    const message = await arrived;
+    const { shown, message } = await exchange('', { file: code });
+    expect(shown).toMatchObject({ kind: 'file', title: 'report.pdf' });
     expect(message.msgtype).toBe('file');
     expect(message.raw.content).toEqual({ spaceId: expect.any(String), fileName: 'report.pdf', downloadCode: code, fileId: expect.any(String) });
     expect(await download(code)).toEqual({ type: 'application/pdf', bytes: pdf });
@@ -88,10 +89,8 @@ describe('simulator composer: what the user sends, as production sends it', () =
   });
 
   it('a voice message arrives as `audio` {downloadCode, recognition, duration}: message.text is the recognition, the file a WAV', async () => {
-    const { sim, next, download } = await start();
-    const arrived = next();
-    const shown = sim.send('turn on the light', { voice: { durationMs: 1500 } });
-    const message = await arrived;
+    const { sim, exchange, download } = await start();
+    const { shown, message } = await exchange('turn on the light', { voice: { durationMs: 1500 } });
     expect(shown).toMatchObject({ kind: 'audio', text: 'turn on the light', file: { durationMs: 1500, contentType: 'audio/wav' } });
     expect(message.msgtype).toBe('audio');
     expect(message.raw.content).toEqual({ downloadCode: shown.file!.downloadCode, recognition: 'turn on the light', duration: 1500 });
@@ -103,14 +102,12 @@ describe('simulator composer: what the user sends, as production sends it', () =
   });
 
   it('a quote is a text message with isReplyMsg and repliedMsg {msgType, msgId, createdAt, senderId, content}, content by the quoted type', async () => {
-    const { sim, next } = await start();
+    const { sim, next, exchange } = await start();
     // the bot's own text reply, quoted: senderId is the bot's chatbotUserId
     const first = next();
     const botReply = await sim.chat('hello');
     const hello = await first;
-    let arrived = next();
-    const quoting = sim.send('what did you mean?', { quote: botReply.id });
-    let message = await arrived;
+    const { shown: quoting, message } = await exchange('what did you mean?', { quote: botReply.id });
     expect(quoting.quote).toMatchObject({ id: botReply.id, sender: 'TestBot', text: 'ok 1' });
     expect(message.msgtype).toBe('text');
     expect(message.text).toBe('what did you mean?');
@@ -119,26 +116,20 @@ describe('simulator composer: what the user sends, as production sends it', () =
       isReplyMsg: true,
       repliedMsg: { msgType: 'text', msgId: expect.stringMatching(/^msg/), createdAt: botReply.at, senderId: hello.chatbotUserId, content: { content: 'ok 1' } },
     });
+    expect(message.quoted).toMatchObject({ msgtype: 'text', text: 'ok 1', fromBot: true }); // as the SDK reads it
 
     // the user's own picture, quoted: its msgId is the one the bot got, its content the downloadCode
+    const repliedMsg = (m: ChatbotMessage) => (m.raw.text as unknown as { repliedMsg: unknown }).repliedMsg;
     const code = sim.upload(PNG, { fileName: 'dot.png', contentType: 'image/png' });
-    arrived = next();
-    const picture = sim.send('', { picture: code });
-    const pictureMessage = await arrived;
-    arrived = next();
-    sim.send('this one', { quote: picture.id });
-    message = await arrived;
-    expect((message.raw.text as unknown as { repliedMsg: unknown }).repliedMsg).toEqual({ msgType: 'picture', msgId: pictureMessage.msgId, createdAt: picture.at, senderId: pictureMessage.senderId, content: { downloadCode: code } });
+    const picture = await exchange('', { picture: code });
+    const quotingPicture = await exchange('this one', { quote: picture.shown.id });
+    expect(repliedMsg(quotingPicture.message)).toEqual({ msgType: 'picture', msgId: picture.message.msgId, createdAt: picture.shown.at, senderId: picture.message.senderId, content: { downloadCode: code } });
+    expect(quotingPicture.message.quoted).toMatchObject({ msgtype: 'picture', downloadCodes: [code], fromBot: false });
 
     // a file the user sent, quoted: the same spaceId, fileName, downloadCode and fileId
-    const fileCode = sim.upload(new Uint8Array([1, 2]), { fileName: 'a.bin' });
-    arrived = next();
-    const file = sim.send('', { file: fileCode });
-    const fileMessage = await arrived;
-    arrived = next();
-    sim.send('and this', { quote: file.id });
-    message = await arrived;
-    expect((message.raw.text as unknown as { repliedMsg: unknown }).repliedMsg).toMatchObject({ msgType: 'file', msgId: fileMessage.msgId, content: fileMessage.raw.content });
+    const file = await exchange('', { file: sim.upload(new Uint8Array([1, 2]), { fileName: 'a.bin' }) });
+    const quotingFile = await exchange('and this', { quote: file.shown.id });
+    expect(repliedMsg(quotingFile.message)).toMatchObject({ msgType: 'file', msgId: file.message.msgId, content: file.message.raw.content });
 
     expect(() => sim.send('hm', { quote: 'm9999' })).toThrow(/no message m9999 to quote/);
     expect(() => sim.send('hm', { quote: botReply.id, conversation: 'group' })).toThrow(/to quote in the group/);
