@@ -1,8 +1,11 @@
 // `dev`'s command line, read by node:util's parseArgs: `--port=9000` and `--port 9000` alike,
 // usage on --help (exit 0), usage and exit 2 on a bad option, and what follows `--` left to the bot.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Dev } from './helpers/dev.js';
 
 const run = promisify(execFile);
@@ -58,4 +61,67 @@ describe('dingtalk-stream-universal dev options', () => {
       await dev.stop();
     }
   });
+});
+
+describe('dev -- <command>: a signal to dev alone stops the bot it started', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtsu-dev-signal-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A bot that writes its pid to `pidFile` and does `onTerm` on SIGTERM. */
+  const bot = (name: string, onTerm: string) => {
+    const file = join(dir, `${name}.mjs`);
+    writeFileSync(file, `import { writeFileSync } from 'node:fs';
+writeFileSync(process.argv[2], String(process.pid));
+process.on('SIGTERM', () => { console.log('bot got SIGTERM'); ${onTerm} });
+setInterval(() => {}, 1000);
+console.log('bot ready');
+`);
+    return file;
+  };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** SIGTERM to dev's pid only (not its group), and its exit code. */
+  const terminate = (dev: Dev) => {
+    const exited = new Promise<number | null>((resolve) => dev.child.once('exit', (code) => resolve(code)));
+    dev.child.kill('SIGTERM');
+    return exited;
+  };
+
+  it('forwards SIGTERM to the bot and exits once the bot has: no bot left running', async () => {
+    const pidFile = join(dir, 'graceful.pid');
+    const dev = new Dev('dist/cli.mjs', ['--port', '0', '--', process.execPath, bot('graceful', 'setTimeout(() => process.exit(0), 300);'), pidFile]);
+    await dev.printed('bot ready');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await terminate(dev)).toBe(0);
+    expect(dev.out).toContain('bot got SIGTERM');
+    expect(dev.out).not.toContain('your bot exited'); // stopping: not the "keeps running" notice
+    expect(alive(pid)).toBe(false); // exited and reaped before dev itself exited
+  });
+
+  it('reaches what a shell started: the signal goes to the bot\'s process group', async () => {
+    const pidFile = join(dir, 'shell.pid');
+    const dev = new Dev('dist/cli.mjs', ['--port', '0', '--', 'sh', '-c', `"${process.execPath}" "${bot('shell', 'process.exit(0);')}" "${pidFile}"; echo after`]);
+    await dev.printed('bot ready');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await terminate(dev)).toBe(0);
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 5000 });
+    expect(dev.out).toContain('bot got SIGTERM');
+  });
+
+  it('kills a bot that ignores the signal after 5 s, and says so', async () => {
+    const pidFile = join(dir, 'stubborn.pid');
+    const dev = new Dev('dist/cli.mjs', ['--port', '0', '--', process.execPath, bot('stubborn', ''), pidFile]);
+    await dev.printed('bot ready');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const started = Date.now();
+    expect(await terminate(dev)).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
+    expect(dev.out).toContain('your bot did not exit within 5 s of SIGTERM: killed (SIGKILL)');
+    expect(alive(pid)).toBe(false);
+  }, 20_000);
 });

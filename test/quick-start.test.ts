@@ -1,14 +1,16 @@
 // The first ten minutes (issue 14): the README's Node quick start, copied verbatim into an
 // empty project that installed the packed package, answers under `dev`; the same bot runs
 // on Node 22 installed with `--omit=optional` (no `ws`: Node 22 has a global WebSocket),
-// and on Node 20 without `ws` it says what to install instead of failing to import.
+// and so does `dev` itself (issue 22); on Node 20 without `ws` the bot says what to install
+// instead of failing to import. The README's Deno and Bun snippets, saved as bot.ts in a
+// folder of their own, answer under the `dev -- …` command the README gives.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './conformance/launch.js';
+import { ROOT, bunBinary, denoBinary, denoEnv } from './conformance/launch.js';
 import { Dev } from './helpers/dev.js';
 import { installedProject, packInto } from './helpers/packed.js';
 
@@ -30,15 +32,51 @@ async function project(root: string, name: string, tarball: string, flags: strin
 }
 
 /** `dev` as installed in `project`, running `command` in `cwd` as the bot. */
-const devFrom = (project: string, cwd: string, command: string[]) => new Dev(join(project, 'node_modules/dingtalk-stream-universal/dist/cli.mjs'), ['--port', '0', '--', ...command], cwd);
+const devFrom = (project: string, cwd: string, command: string[], options: { node?: string; env?: Record<string, string> } = {}) =>
+  new Dev(join(project, 'node_modules/dingtalk-stream-universal/dist/cli.mjs'), ['--port', '0', '--', ...command], cwd, options);
+
+/** Waits for `dev` to print `ready`, says `text` in the 1:1 chat, and resolves with the answer; `dev` is stopped whatever happens. */
+async function answer(dev: Dev, ready: string, text: string, timeout?: number): Promise<string> {
+  try {
+    await dev.printed(ready, timeout);
+    return await dev.chat(text);
+  } finally {
+    await dev.stop();
+  }
+}
+
+/**
+ * The README's `// bot.ts (<runtime>)` snippet, and the command its section gives after
+ * `npx dingtalk-stream-universal dev -- `, with the runtime's name replaced by `binary`.
+ */
+function readmeBot(runtime: 'Deno' | 'Bun', binary: string): { snippet: string; command: string[] } {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const fence = '```';
+  const section = new RegExp(`${fence}ts\\n(// bot\\.ts \\(${runtime}\\)\\n[\\s\\S]*?)${fence}\\n([\\s\\S]*?)\\n### `).exec(readme);
+  if (!section) throw new Error(`README.md has no \`\`\`ts block starting with // bot.ts (${runtime})`);
+  const line = /^npx dingtalk-stream-universal dev -- (.+?)(\s+#.*)?$/m.exec(section[2]!)?.[1];
+  if (!line) throw new Error(`README.md's ${runtime} section has no \`npx dingtalk-stream-universal dev -- …\` line`);
+  const [name, ...args] = line.split(/\s+/);
+  expect(name).toBe(runtime.toLowerCase());
+  return { snippet: section[1]!, command: [binary, ...args] };
+}
 
 describe('the README quick start, as a newcomer runs it', () => {
   let root: string;
+  let tarball: string;
   let full: string;
   let noOptional: string;
+  let node22: Promise<string> | undefined;
+  /** Node 22 from the npm registry (the `node` package ships the binary). */
+  const node22Binary = () =>
+    (node22 ??= run('npx', ['-y', 'node@22', '-p', 'process.execPath'], { cwd: root, timeout: 120_000 }).then(async ({ stdout }) => {
+      const binary = stdout.trim();
+      expect((await run(binary, ['--version'])).stdout).toMatch(/^v22\./);
+      return binary;
+    }));
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'dtsu-quick-start-'));
-    const tarball = await packInto(root);
+    tarball = await packInto(root);
     [full, noOptional] = await Promise.all([project(root, 'newcomer', tarball, []), project(root, 'no-optional', tarball, ['--omit=optional'])]);
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,27 +86,41 @@ describe('the README quick start, as a newcomer runs it', () => {
     expect(existsSync(join(full, 'node_modules/ws'))).toBe(true);
     expect(existsSync(join(full, 'node_modules/undici'))).toBe(false);
     const dev = devFrom(full, full, [process.execPath, 'bot.mjs']);
-    try {
-      await dev.printed('bot connected');
-      expect(await dev.chat('hello')).toBe('You said: hello');
-    } finally {
-      await dev.stop();
-    }
+    expect(await answer(dev, 'bot connected', 'hello')).toBe('You said: hello');
     expect(dev.out).not.toContain('No bot is connected');
   }, 60_000);
 
   it('the same bot runs on Node 22 installed with --omit=optional (no ws)', async () => {
     expect(existsSync(join(noOptional, 'node_modules/ws'))).toBe(false);
-    // Node 22 from the npm registry (the `node` package ships the binary)
-    const node22 = (await run('npx', ['-y', 'node@22', '-p', 'process.execPath'], { cwd: root, timeout: 120_000 })).stdout.trim();
-    expect((await run(node22, ['--version'])).stdout).toMatch(/^v22\./);
-    const dev = devFrom(full, noOptional, [node22, 'bot.mjs']);
-    try {
-      await dev.printed('bot connected');
-      expect(await dev.chat('hi from Node 22')).toBe('You said: hi from Node 22');
-    } finally {
-      await dev.stop();
-    }
+    expect(await answer(devFrom(full, noOptional, [await node22Binary(), 'bot.mjs']), 'bot connected', 'hi from Node 22')).toBe('You said: hi from Node 22');
+  }, 180_000);
+
+  it('`dev` itself runs on Node 22 installed with --omit=optional (no ws): its fake gateway serves WebSockets without ws, the demo bot answers', async () => {
+    // no `--`: the calculator demo bot connects (on Node 22's global WebSocket)
+    const demo = new Dev(join(noOptional, 'node_modules/dingtalk-stream-universal/dist/cli.mjs'), ['--port', '0'], noOptional, { node: await node22Binary() });
+    expect(await answer(demo, 'Demo bot', '1+1')).toBe('Q: 1+1\nA: 2');
+    expect(demo.out).not.toContain('ERR_MODULE_NOT_FOUND');
+  }, 180_000);
+
+  it('the Deno snippet, saved as bot.ts in a folder of its own, answers under the README\'s `dev -- deno run …`', async () => {
+    const { snippet, command } = readmeBot('Deno', denoBinary());
+    // `npm:dingtalk-stream-universal` as the registry will serve it: the packed tarball,
+    // installed in the folder (with a package.json there, Deno resolves npm: from node_modules)
+    const { dir } = await installedProject(root, 'deno-user', [tarball]);
+    writeFileSync(join(dir, 'bot.ts'), snippet);
+    expect(await answer(devFrom(full, dir, command, { env: denoEnv() }), 'bot connected', 'hi from Deno', 60_000)).toBe('You said: hi from Deno');
+  }, 120_000);
+
+  it('the Bun snippet, saved as bot.ts where `bun add` installed the package, answers under the README\'s `dev -- bun bot.ts`', async () => {
+    const bun = bunBinary();
+    const { snippet, command } = readmeBot('Bun', bun);
+    const dir = join(root, 'bun-user');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bun-user', private: true }));
+    // the README's `bun add dingtalk-stream-universal`, from the packed tarball
+    await run(bun, ['add', tarball], { cwd: dir, timeout: 120_000 });
+    writeFileSync(join(dir, 'bot.ts'), snippet);
+    expect(await answer(devFrom(full, dir, command), 'bot connected', 'hi from Bun', 60_000)).toBe('You said: hi from Bun');
   }, 180_000);
 
   it('on Node 20 without ws the bot stops at once with a CONFIG error that says to install ws', async () => {

@@ -132,9 +132,10 @@ export class Router {
     if (counter) this.counters[counter]++;
     if (verdict === 'threw' || decision.invalid) {
       if (decision.invalid) this.counters.handlerErrors++;
-      const error = new HandlerError('HANDLER_FAILED', topic, messageId, decision.invalid ? new TypeError(`answer not sent: ${decision.invalid}`) : value);
-      // with the stack: after an ack on receipt this line and the `error` event are all that is left
-      this.logger.error(`${error.message}${decision.invalid ? `: its answer was not sent, ${decision.invalid}` : ''}${reg.ack === 'immediate' ? ' (acked on receipt)' : ''}`, ...(decision.invalid ? [] : [value]));
+      const error = new HandlerError('HANDLER_FAILED', topic, messageId, decision.invalid ? new TypeError(`its answer was not sent: ${decision.invalid}`) : value);
+      // with the stack (of what it threw, or of why its answer was not sent) and what comes next: after an
+      // ack on receipt, nothing (this line and the `error` event are all that is left); after its handler, again
+      this.logger.error(error.message + (reg.ack === 'immediate' ? " (acked on receipt: only registerChatbotHandler's onError can tell the user)" : ` (acked ${message.type === 'EVENT' ? 'LATER' : 500}: the gateway redelivers it and it runs again)`), error.cause);
       this.onError(error);
     } else if (verdict === 'timedOut') {
       const error = new HandlerError('HANDLER_TIMEOUT', topic, messageId);

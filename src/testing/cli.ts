@@ -15,6 +15,17 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DingTalkSimulator, SIMULATOR_CREDENTIALS, SIMULATOR_PORT, type SimCardTemplate } from './simulator.js';
 
+/** How long `dev` waits for a bot before it says that none is connected, and what to check. */
+const NO_BOT_HINT_MS = 5_000;
+/** How long `dev`, told to stop, waits for the bot it started to exit before it kills it. */
+const STOP_BOT_MS = 5_000;
+/**
+ * The bot runs in a process group of its own (not on Windows, where that opens a console
+ * window): Ctrl+C reaches it once, from `dev`, and so does a signal sent to `dev` alone;
+ * forwarded to the group, it reaches what `npm run bot` or `sh -c` started too.
+ */
+const OWN_GROUP = process.platform !== 'win32';
+
 const HELP = `Usage: dingtalk-stream-universal dev [options] [-- <command to run your bot>]
 
 Starts a local DingTalk on 127.0.0.1: the Stream gateway, the OpenAPI endpoints the SDK
@@ -28,6 +39,9 @@ Options:
   --card-template <id>=<file>  draw cards of template <id> with the buttons in <file>
                                (JSON: {"title":"title","buttons":[{"text":"OK","params":{"action":"ok"}}]};
                                {"aiCard":true} draws it as an AI card)
+  --all-group-messages         deliver every group message to the bot, @-ed or not (isInAtList
+                               false when not), as for a bot allowed to receive them all;
+                               by default, as in DingTalk, only those that @ it
   --no-demo                    do not connect the built-in calculator demo bot
   --no-limits                  turn off DingTalk's production limits (card QPS 403s, card
                                pacing warnings, the 20,000-character cap, webhook 130101)
@@ -35,10 +49,9 @@ Options:
 
 After "--", a command to start your bot: it gets DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET
 and DINGTALK_OPENAPI_HOST (and DINGTALK_OPENAPI_ENDPOINT, which the official Python SDK
-reads) in its environment, and stops with the simulator.`;
+reads) in its environment. Ctrl+C (or a SIGTERM to dev) is passed on to it, and dev waits
+up to ${STOP_BOT_MS / 1000} s for it to exit before it kills it.`;
 
-/** How long `dev` waits for a bot before it says that none is connected, and what to check. */
-const NO_BOT_HINT_MS = 5_000;
 
 /** Parsed command line of `dev`. */
 interface DevArgs {
@@ -50,6 +63,7 @@ interface DevArgs {
   cardTemplates: Record<string, SimCardTemplate>;
   demo: boolean;
   limits: boolean;
+  allGroupMessages: boolean;
   command: string[];
 }
 
@@ -65,6 +79,7 @@ const OPTIONS = {
   'card-template': { type: 'string', multiple: true },
   'no-demo': { type: 'boolean' },
   'no-limits': { type: 'boolean' },
+  'all-group-messages': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** `dev`'s options (`--port 9000` or `--port=9000`); everything after `--` is the bot's command. */
@@ -99,6 +114,7 @@ function parseDevArgs(argv: string[]): DevArgs {
     cardTemplates,
     demo: !values['no-demo'] && !command.length,
     limits: !values['no-limits'],
+    allGroupMessages: values['all-group-messages'] ?? false,
     command,
   };
 }
@@ -106,20 +122,27 @@ function parseDevArgs(argv: string[]): DevArgs {
 async function dev(argv: string[]): Promise<void> {
   const args = parseDevArgs(argv);
   if (args.help) return void console.log(HELP);
-  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates, limits: args.limits });
+  const sim = await DingTalkSimulator.start({ port: args.port, clientId: args.clientId, clientSecret: args.clientSecret, botName: args.botName ?? (args.demo ? 'CalcBot' : 'Bot'), cardTemplates: args.cardTemplates, limits: args.limits, groupMessages: args.allGroupMessages ? 'all' : 'mentions' });
   const { clientId, clientSecret, openApiHost } = sim.clientOptions();
   let bot: { stop(): Promise<void> } | undefined;
   let child: ChildProcess | undefined;
   let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
+  // the bot gets the signal dev got, and dev waits for it (a bot's own stop() acks and closes
+  // cleanly against the simulator, which stays up meanwhile); a second signal does not wait
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      if (child) signalBot(child, 'SIGKILL');
+      process.exit(130);
+    }
     stopping = true;
-    child?.kill('SIGTERM');
+    if (child) await stopBot(child, signal);
     await bot?.stop();
     await sim.close();
     process.exit(0);
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+  // whatever ends dev (an exception included), the bot in its own group must not outlive it
+  process.once('exit', () => child && signalBot(child, 'SIGKILL'));
   // while no bot is connected, say so after a few seconds, and what to check
   let connected = 0;
   let openCalls = 0;
@@ -166,15 +189,38 @@ async function dev(argv: string[]): Promise<void> {
     console.log(`Demo bot "CalcBot" (examples/calculator) connected: say "1+1" in the page.\nIt leaves when your own bot connects (or start with --no-demo).\n`);
   } else if (args.command.length) {
     const [cmd, ...rest] = args.command as [string, ...string[]];
-    child = spawn(cmd, rest, { stdio: 'inherit', env: { ...process.env, DINGTALK_CLIENT_ID: clientId, DINGTALK_CLIENT_SECRET: clientSecret, DINGTALK_OPENAPI_HOST: openApiHost, DINGTALK_OPENAPI_ENDPOINT: openApiHost } });
-    child.once('exit', (code) => {
-      console.log(`your bot exited (${code ?? 'signal'}); the simulator keeps running — Ctrl+C to stop`);
+    child = spawn(cmd, rest, { stdio: 'inherit', detached: OWN_GROUP, env: { ...process.env, DINGTALK_CLIENT_ID: clientId, DINGTALK_CLIENT_SECRET: clientSecret, DINGTALK_OPENAPI_HOST: openApiHost, DINGTALK_OPENAPI_ENDPOINT: openApiHost } });
+    child.once('exit', (code, signal) => {
       child = undefined;
+      if (!stopping) console.log(`your bot exited (${code ?? signal}); the simulator keeps running — Ctrl+C to stop`);
     });
     child.once('error', (err) => console.error(`could not start ${cmd}: ${err.message}`));
   } else {
     console.log('Waiting for a bot to connect. Ctrl+C to stop.\n');
   }
+}
+
+/** Sends `signal` to the bot's process group (its process on Windows); one already gone is fine. */
+function signalBot(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (OWN_GROUP && child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    /* it has exited */
+  }
+}
+
+/** Forwards `signal` to the bot and resolves once it exited; after {@link STOP_BOT_MS} it is killed. */
+async function stopBot(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalBot(child, signal);
+  const timer = setTimeout(() => {
+    console.log(`your bot did not exit within ${STOP_BOT_MS / 1000} s of ${signal}: killed (SIGKILL)`);
+    signalBot(child, 'SIGKILL');
+  }, STOP_BOT_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**

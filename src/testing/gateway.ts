@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { DeliveryLedger, type PushedFrame, type PushRecord, type RedeliveryModel } from './deliveries.js';
 import { foreignRequest, MAX_BODY_BYTES, MAX_UPLOAD_BYTES } from './guard.js';
 import { chatbotMessage, eventHeaders, newMessageId, type ChatbotSampleOptions } from './samples.js';
 import { subscribes } from './subscriptions.js';
+import { loadUpgradeHandler, type ServerSocket, type UpgradeHandler } from './websocket-server.js';
 
 /**
  * An HTTP request the fake recorded (open calls, webhook replies, OpenAPI calls).
@@ -107,8 +107,8 @@ export type WireTap =
 export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The server end of one connection, as far as tests use it (a `ws` socket underneath; typed
- * here so that the `/testing` types need no `@types/ws`).
+ * The server end of one connection, as far as tests use it (a `ws` socket underneath, or
+ * the built-in one without `ws`; typed here so that the `/testing` types need no `@types/ws`).
  *
  * @example
  * ```ts
@@ -217,7 +217,8 @@ export class FakeDingTalkGateway {
   readonly queue: PushedFrame[] = [];
   private readonly options: Required<FakeGatewayOptions>;
   private readonly server: Server;
-  private readonly wss: WebSocketServer;
+  /** The WebSocket handshake: `ws`'s, or the built-in one when `ws` is not installed (loaded by {@link listen}). */
+  private upgrade: UpgradeHandler | undefined;
   private readonly tickets = new Map<string, { expires: number; subscriptions: unknown }>();
   private readonly routes = new Map<string, RouteHandler>();
   private readonly rawRoutes = new Map<string, RawRouteHandler>();
@@ -266,8 +267,6 @@ export class FakeDingTalkGateway {
     });
     this.clientId = this.options.clientId;
     this.clientSecret = this.options.clientSecret;
-    // pongs by hand (see onUpgrade), so that a silent connection can stop answering pings
-    this.wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.server = createServer((req, res) => {
       // a client that dies mid-request (a test killing it) must not become an unhandled rejection
       this.onHttp(req, res).catch(() => res.destroy());
@@ -279,6 +278,7 @@ export class FakeDingTalkGateway {
 
   /** Starts listening on 127.0.0.1 (a random free port unless one is given). */
   async listen(port = 0): Promise<this> {
+    this.upgrade ??= (await loadUpgradeHandler()).upgrade;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, '127.0.0.1', () => resolve());
@@ -492,7 +492,6 @@ export class FakeDingTalkGateway {
     this.timers.clear();
     for (const c of this.connections) c.tcp.destroy();
     for (const tcp of this.stalled) tcp.destroy();
-    this.wss.close();
     this.server.closeAllConnections?.();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -643,7 +642,7 @@ export class FakeDingTalkGateway {
     const refuse = (status: number, text: string) => {
       tcp.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (url.pathname !== '/connect') return refuse(404, 'Not Found');
+    if (url.pathname !== '/connect' || !this.upgrade) return refuse(404, 'Not Found');
     if (foreignRequest(req.headers)) return refuse(403, 'Forbidden'); // a web page must not connect as the bot
     if (!entry || entry.expires < Date.now()) return refuse(401, 'Unauthorized');
     if (this.handshakeStalls > 0) {
@@ -656,7 +655,7 @@ export class FakeDingTalkGateway {
       this.handshakeRejections--;
       return refuse(403, 'Forbidden');
     }
-    this.wss.handleUpgrade(req, tcp, head, (socket) => {
+    this.upgrade(req, tcp, head, (socket: ServerSocket) => {
       const conn: FakeConnection = { id: this.nextConnectionId++, ticket, socket, tcp, openedAt: Date.now(), closedAt: null, goingAway: false, goingAwayAt: null, silent: false, pings: 0, subscriptions: entry.subscriptions };
       this.connections.push(conn);
       this.maxLive = Math.max(this.maxLive, this.live().length);

@@ -17,5 +17,5 @@ export type { ChatbotSampleOptions, ChatbotSampleQuote } from './samples.js';
 export { installFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions, type OpenApiFault, type FakeFile, type FakeCardCall, type FakeRobotMessage } from './openapi.js';
 export type { FakeLimits, FakeLimitViolation } from './openapi-limits.js';
 export { DingTalkSimulator, SimulatorError, SIMULATOR_APPROVAL_TEMPLATE, SIMULATOR_CREDENTIALS, SIMULATOR_PORT } from './simulator.js';
-export type { SimMessage, SimConversationId, SimCardTemplate, SimulatorOptions } from './simulator.js';
+export type { SimMessage, SimConversationId, SimCardTemplate, SimFile, SimSendOptions, SimulatorOptions } from './simulator.js';
 export type { WireTap, RawRouteHandler } from './gateway.js';

@@ -330,7 +330,8 @@ export function installFakeOpenApi(gateway: FakeDingTalkGateway, options: FakeOp
   gateway.route('GET', `${FILES}*`, (req) => {
     const code = decodeURIComponent(req.path.slice(FILES.length));
     const file = files.get(code) ?? { body: new TextEncoder().encode(`file ${code} from the fake DingTalk\n`), contentType: 'text/plain; charset=utf-8' };
-    return { status: 200, body: file.body, headers: { 'content-type': file.contentType, 'content-length': String(file.body.byteLength) } };
+    // a user's file (the simulator's uploads) is served on the page's origin: never as a page of it
+    return { status: 200, body: file.body, headers: { 'content-type': file.contentType, 'content-length': String(file.body.byteLength), 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox" } };
   });
   // python SDK `ChatbotHandler.set_off_duty_prompt`: { robotCode, cardTemplateId: 'StandardCard', cardData: '<JSON>' }
   api('POST', '/v1.0/innerApi/robot/stream/away/template/update', ['robotCode', 'cardTemplateId', 'cardData'], () => ok);

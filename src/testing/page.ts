@@ -2,8 +2,9 @@
  * The chat page of the local DingTalk simulator, served at `GET /`: one self-contained HTML
  * document (inline CSS and vanilla JS, no external URL) with the 1:1 chat and the group, a
  * composer, and the "wire" of frames, acks and HTTP calls. It listens to `GET /sim/events`
- * (Server-Sent Events) and posts to `/sim/api/send`, `/sim/api/card`, `/sim/api/event`,
- * `/sim/api/disconnect` and `/sim/api/kill`.
+ * (Server-Sent Events) and posts to `/sim/api/send`, `/sim/api/upload` (a picture or file,
+ * shown back from `/sim/file`), `/sim/api/card`, `/sim/api/event`, `/sim/api/disconnect` and
+ * `/sim/api/kill`.
  *
  * Its sources are real files, `page/index.html`, `page/page.css` and `page/page.js` (open
  * index.html as it is to work on the layout); the build (tsup.config.ts) and vitest (Vite)
@@ -40,7 +41,8 @@ export const SIMULATOR_PAGE_CSP: string = [
   "default-src 'self'",
   `script-src ${sha256(script)}`,
   `style-src ${sha256(css)}`,
-  'img-src data:',
+  // a user's pictures, from this server (`/sim/file`); nothing else
+  "img-src 'self' data:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

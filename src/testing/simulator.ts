@@ -4,7 +4,7 @@ import { FakeDingTalkGateway, type FakeGatewayOptions, type RecordedRequest, typ
 import { installFakeOpenApi, type FakeOpenApi } from './openapi.js';
 import type { FakeLimits } from './openapi-limits.js';
 import { SIMULATOR_PAGE, SIMULATOR_PAGE_CSP } from './page.js';
-import { chatbotMessage } from './samples.js';
+import { chatbotMessage, type ChatbotSampleQuote } from './samples.js';
 
 /**
  * The two conversations of the simulator: a 1:1 chat with the bot and a group.
@@ -34,6 +34,7 @@ export interface SimMessage {
   sender: string;
   at: number;
   kind: 'text' | 'markdown' | 'actionCard' | 'link' | 'image' | 'file' | 'audio' | 'video' | 'card' | 'aiCard' | 'notice' | 'raw';
+  /** The text; a voice message's (`audio`) speech recognition; a user's picture's caption (sent as `richText`). */
   text?: string;
   title?: string;
   mentions?: string[];
@@ -49,6 +50,53 @@ export interface SimMessage {
   /** Robot messages: the bot took it back (`api.recall`). DingTalk removes it without a notice; the page shows it greyed. */
   recalled?: boolean;
   note?: string;
+  /** A picture, file or voice message the user sent: the file {@link DingTalkSimulator.upload} stored. */
+  file?: SimFile;
+  /** The message this one quotes (the user replied to it), as it was then. */
+  quote?: Pick<SimMessage, 'id' | 'sender' | 'kind' | 'text' | 'title'>;
+}
+
+/**
+ * A file the simulator holds for a user's picture, file or voice message: the fake
+ * `messageFiles/download` API hands out its link for `downloadCode`.
+ *
+ * @example
+ * ```ts
+ * const sent = sim.send('', { picture: sim.upload(png, { fileName: 'cat.png', contentType: 'image/png' }) });
+ * sent.file; // { downloadCode: 'dc…', name: 'cat.png', contentType: 'image/png', size: 68 }
+ * ```
+ */
+export interface SimFile {
+  downloadCode: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /** A voice message's length. */
+  durationMs?: number;
+}
+
+/**
+ * What the user sends besides text: a quote of an earlier message, a picture, a file or a
+ * voice message, each in production's payload shape (`picture`; `richText` for a picture with
+ * text; `file`; `audio` with its `recognition`; a quote is a `text` message whose `text` has
+ * `isReplyMsg` and `repliedMsg`). Pictures and files are {@link DingTalkSimulator.upload}ed first.
+ *
+ * @example
+ * ```ts
+ * const reply = await sim.chat('what does this say?', { quote: earlier.id });
+ * await sim.chat('turn on the light', { voice: true }); // an audio message, the text its recognition
+ * ```
+ */
+export interface SimSendOptions {
+  conversation?: SimConversationId;
+  /** The `id` of a message in the same conversation (the user's or the bot's) to quote; text messages only. */
+  quote?: string;
+  /** A picture's downloadCode from {@link DingTalkSimulator.upload}: a `picture` message, or `richText` when there is text too. */
+  picture?: string;
+  /** A file's downloadCode from {@link DingTalkSimulator.upload}: a `file` message, on its own (no text). DingTalk delivers files in 1:1 chats only. */
+  file?: string;
+  /** The text is a voice message's speech recognition: an `audio` message (1:1 chats only, as DingTalk). */
+  voice?: boolean | { durationMs?: number };
 }
 
 /**
@@ -100,6 +148,12 @@ export interface SimulatorOptions extends FakeGatewayOptions {
   groupTitle?: string;
   /** Extra card templates by id (the built-in {@link SIMULATOR_APPROVAL_TEMPLATE} is always there). */
   cardTemplates?: Record<string, SimCardTemplate>;
+  /**
+   * Which group messages reach the bot: `'mentions'` (default, DingTalk's default) only those
+   * that @ it; `'all'` every one, with `isInAtList: false` when the bot was not @-ed, as for a
+   * bot allowed to receive every group message (`dev --all-group-messages`).
+   */
+  groupMessages?: 'mentions' | 'all';
   /** How many wire entries and recorded requests to keep (a long session must not grow without bound). */
   historyLimit?: number;
   /**
@@ -159,6 +213,16 @@ export const SIMULATOR_CREDENTIALS = { clientId: 'ding-local-client-id', clientS
 export const SIMULATOR_PORT = 8788;
 
 const USER_ID = 'sim-user-0001';
+/** The user's and the bot's encrypted ids in payloads (`senderId`, `chatbotUserId`): a quote's `repliedMsg.senderId` is one of them. */
+const SENDER_ID = '$:LWCP_v1:$simUser0001==';
+const BOT_USER_ID = '$:LWCP_v1:$simBot==';
+/** The space a user's files live in (`content.spaceId`). */
+const SPACE_ID = '20250101';
+/** The largest file the page may upload (DingTalk's own cap is higher; a simulator needs less). */
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** Uploads kept (with their bytes) before the oldest are forgotten. */
+const MAX_UPLOADS = 100;
+const NOT_IN_GROUPS = 'not delivered: DingTalk delivers files and voice messages to a bot only in a 1:1 chat';
 const MEMBERS = [
   { name: 'Alice', staffId: 'sim-user-0002' },
   { name: 'Bob', staffId: 'sim-user-0003' },
@@ -200,7 +264,12 @@ export class DingTalkSimulator {
   private readonly byMsgId = new Map<string, SimMessage>();
   /** The bot's robot messages by the `processQueryKey` their send was answered with, which recalls name. */
   private readonly byQueryKey = new Map<string, SimMessage>();
+  /** The `msgId` each message has for the bot: what a quote of it says (`repliedMsg.msgId`). */
+  private readonly msgIds = new Map<SimMessage, string>();
+  /** Uploaded files by downloadCode (their bytes are in the fake OpenAPI's `files`), with the `fileId` a file message names. */
+  private readonly uploads = new Map<string, SimFile & { fileId: string }>();
   private readonly historyLimit: number;
+  private readonly groupMessages: 'mentions' | 'all';
   private nextId = 1;
   private nextWire = 1;
 
@@ -209,6 +278,7 @@ export class DingTalkSimulator {
     this.userName = options.userName ?? 'You';
     this.groupTitle = options.groupTitle ?? 'Bot playground';
     this.historyLimit = options.historyLimit ?? 500;
+    this.groupMessages = options.groupMessages ?? 'mentions';
     this.templates = {
       [SIMULATOR_APPROVAL_TEMPLATE]: {
         title: 'title',
@@ -227,7 +297,13 @@ export class DingTalkSimulator {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': SIMULATOR_PAGE_CSP }).end(SIMULATOR_PAGE);
     });
     this.gateway.serve('GET', '/sim/events', (req, res) => this.openStream(req, res));
-    this.api('/sim/api/send', (b) => ({ message: this.send(String(b.text ?? ''), { conversation: b.conversation === 'group' ? 'group' : 'single' }) }));
+    this.api('/sim/api/send', (b) => {
+      const text = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+      const options: SimSendOptions = { conversation: b.conversation === 'group' ? 'group' : 'single', quote: text('quote'), picture: text('picture'), file: text('file'), voice: b.voice === true };
+      return { message: this.send(String(b.text ?? ''), options) };
+    });
+    this.gateway.serve('POST', '/sim/api/upload', (req, res) => void this.onUpload(req, res).catch(() => res.destroy()));
+    this.gateway.serve('GET', '/sim/file', (req, res) => this.serveFile(req, res));
     this.api('/sim/api/card', (b) => (this.pressCardButton(String(b.messageId), String(b.buttonId)), { ok: true }));
     this.api('/sim/api/event', (b) => {
       const messageId = this.fireEvent(typeof b.eventType === 'string' && b.eventType ? b.eventType : 'user_add_org');
@@ -287,23 +363,74 @@ export class DingTalkSimulator {
   }
 
   /**
-   * The user says `text` in a conversation. In the group the bot gets it only when the
-   * text @-mentions it (`@<botName>`), as in DingTalk; the mention is removed from the
-   * content the bot sees, other `@Name` mentions land in `atUsers`.
+   * Stores a file the user is about to send (a picture, a file) and returns its
+   * `downloadCode`: the fake `messageFiles/download` API hands out a link that serves these
+   * bytes, as production does for a user's file. The page uploads what the user picks here.
+   *
+   * @example
+   * ```ts
+   * const code = sim.upload(new TextEncoder().encode('%PDF-1.7'), { fileName: 'report.pdf', contentType: 'application/pdf' });
+   * await sim.chat('', { file: code });
+   * ```
    */
-  send(text: string, options: { conversation?: SimConversationId } = {}): SimMessage {
-    if (!text.trim()) throw new SimulatorError('an empty message cannot be sent');
+  upload(body: Uint8Array, options: { fileName: string; contentType?: string; durationMs?: number }): string {
+    const downloadCode = `dc${crypto.randomUUID().replace(/-/g, '')}`;
+    const contentType = options.contentType || 'application/octet-stream';
+    this.openApi.files.set(downloadCode, { body, contentType });
+    this.uploads.set(downloadCode, { downloadCode, name: options.fileName, contentType, size: body.byteLength, fileId: `sim${this.uploads.size + 1}${downloadCode.slice(2, 10)}`, ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }) });
+    for (const old of this.uploads.keys()) {
+      if (this.uploads.size <= MAX_UPLOADS) break;
+      this.uploads.delete(old);
+      this.openApi.files.delete(old);
+    }
+    return downloadCode;
+  }
+
+  /**
+   * The user says `text` in a conversation, or sends a picture, a file, a voice message or a
+   * quote ({@link SimSendOptions}). In the group the bot gets it only when the text
+   * @-mentions it (`@<botName>`), as in DingTalk, unless `groupMessages: 'all'` (then
+   * `isInAtList` says whether it did); the mention is removed from the content the bot sees,
+   * other `@Name` mentions land in `atUsers`. Files and voice messages reach a bot only in
+   * the 1:1 chat, as in DingTalk.
+   */
+  send(text: string, options: SimSendOptions = {}): SimMessage {
     const conversation = options.conversation ?? 'single';
     const group = conversation === 'group';
+    const picture = options.picture === undefined ? undefined : this.uploaded(options.picture);
+    const file = options.file === undefined ? undefined : this.uploaded(options.file);
+    const voice = options.voice ? { durationMs: (typeof options.voice === 'object' && options.voice.durationMs) || speechMs(text) } : undefined;
+    if (!text.trim() && !picture && !file) throw new SimulatorError(voice ? 'a voice message needs its recognition text' : 'an empty message cannot be sent');
+    if (Number(!!picture) + Number(!!file) + Number(!!voice) > 1) throw new SimulatorError('send one of picture, file or voice at a time');
+    if (file && text.trim()) throw new SimulatorError('a file is sent on its own, without text');
+    const quoted = options.quote === undefined ? undefined : this.quotable(options.quote, conversation);
+    if (quoted && (picture || file || voice)) throw new SimulatorError('only a text message can quote');
     const mentioned = group ? MEMBERS.filter((m) => text.includes(`@${m.name}`)) : [];
     const atBot = !group || text.includes(`@${this.botName}`);
     // whoever writes in a conversation has seen what the bot sent there (the read-status queries say so)
     for (const [key, m] of this.byQueryKey) if (m.conversation === conversation) this.openApi.markRead(key, USER_ID);
-    const message = this.add({ conversation, from: 'user', sender: this.userName, kind: 'text', text, mentions: [...(group && atBot ? [this.botName] : []), ...mentioned.map((m) => m.name)], delivered: atBot, ack: atBot ? 'pending' : undefined });
-    if (!atBot) return message;
+    const refused = group && (file || voice) ? NOT_IN_GROUPS : undefined;
+    const delivered = !refused && (atBot || this.groupMessages === 'all');
+    const media: SimFile | undefined = picture ?? file ?? (voice && this.uploaded(this.upload(silentWav(voice.durationMs), { fileName: 'voice.wav', contentType: 'audio/wav', durationMs: voice.durationMs })));
+    const message = this.add({
+      conversation,
+      from: 'user',
+      sender: this.userName,
+      kind: picture ? 'image' : file ? 'file' : voice ? 'audio' : 'text',
+      text,
+      ...(file ? { title: file.name } : {}),
+      ...(media ? { file: publicFile(media) } : {}),
+      ...(quoted ? { quote: { id: quoted.id, sender: quoted.sender, kind: quoted.kind, text: quoted.text, title: quoted.title } } : {}),
+      mentions: [...(group && atBot ? [this.botName] : []), ...mentioned.map((m) => m.name)],
+      delivered,
+      ack: delivered ? 'pending' : undefined,
+      ...(refused ? { note: refused } : {}),
+    });
+    if (!delivered) return message;
     const content = group ? text.split(`@${this.botName}`).join('').replace(/\s+/g, ' ').trim() : text;
     const data = chatbotMessage({
       text: content,
+      ...payloadContent(content, picture, file, voice && media ? { ...media, recognition: text } : undefined),
       sessionWebhook: this.gateway.sessionWebhook(conversation),
       conversationType: group ? '2' : '1',
       senderNick: this.userName,
@@ -311,13 +438,39 @@ export class DingTalkSimulator {
       robotCode: 'dingsimulatorbot',
       extra: {
         conversationId: CONVERSATION_IDS[conversation],
-        ...(group ? { conversationTitle: this.groupTitle, atUsers: [{ dingtalkId: '$:LWCP_v1:$simbot' }, ...mentioned.map((m) => ({ dingtalkId: `$:LWCP_v1:$${m.staffId}`, staffId: m.staffId }))] } : { atUsers: [] }),
+        senderId: SENDER_ID,
+        chatbotUserId: BOT_USER_ID,
+        ...(group ? { conversationTitle: this.groupTitle, isInAtList: atBot, atUsers: [...(atBot ? [{ dingtalkId: '$:LWCP_v1:$simbot' }] : []), ...mentioned.map((m) => ({ dingtalkId: `$:LWCP_v1:$${m.staffId}`, staffId: m.staffId }))] } : { atUsers: [] }),
       },
+      ...(quoted ? { quote: this.repliedMsg(quoted) } : {}),
     });
     this.byMsgId.set(String(data.msgId), message);
+    this.msgIds.set(message, String(data.msgId));
     const messageId = this.gateway.pushCallback(TOPIC_BOT, data);
     this.pendingAcks.set(messageId, { message });
     return message;
+  }
+
+  /** An upload by its downloadCode, or a SimulatorError. */
+  private uploaded(downloadCode: string): SimFile & { fileId: string } {
+    const file = this.uploads.get(downloadCode);
+    if (!file) throw new SimulatorError(`no uploaded file ${downloadCode}: upload it first (sim.upload, or the page's picture and file buttons)`);
+    return file;
+  }
+
+  /** A message the user may quote in `conversation`: the user's or the bot's, not a notice. */
+  private quotable(id: string, conversation: SimConversationId): SimMessage {
+    const m = this.messages.find((x) => x.id === id);
+    if (!m || m.conversation !== conversation || m.from === 'system') throw new SimulatorError(`no message ${id} to quote in the ${conversation === 'group' ? 'group' : '1:1 chat'}`);
+    return m;
+  }
+
+  /** `repliedMsg` of a quote of `m`: its type, id and time, who sent it, and its content by type (protocol.md §12). */
+  private repliedMsg(m: SimMessage): RepliedMsg {
+    let msgId = this.msgIds.get(m);
+    if (!msgId) this.msgIds.set(m, (msgId = `msgSim${m.id}${m.at.toString(36)}==`));
+    const upload = m.file && this.uploads.get(m.file.downloadCode);
+    return { msgId, createdAt: m.at, senderId: m.from === 'bot' ? BOT_USER_ID : SENDER_ID, ...quotedContent(m, upload) };
   }
 
   /**
@@ -330,10 +483,10 @@ export class DingTalkSimulator {
    * expect(reply.text).toBe('Q: 1+1\nA: 2');
    * ```
    */
-  chat(text: string, options: { conversation?: SimConversationId; timeoutMs?: number } = {}): Promise<SimMessage> {
+  chat(text: string, options: SimSendOptions & { timeoutMs?: number } = {}): Promise<SimMessage> {
     const before = new Set(this.messages);
     const sent = this.send(text, options);
-    if (sent.delivered === false) return Promise.reject(new SimulatorError(`not delivered: in the group the bot only receives messages that @${this.botName}`));
+    if (sent.delivered === false) return Promise.reject(new SimulatorError(sent.note ?? `not delivered: in the group the bot only receives messages that @${this.botName}`));
     return this.waitForMessage((m) => m.from === 'bot' && m.conversation === sent.conversation && !before.has(m), options.timeoutMs);
   }
 
@@ -451,11 +604,63 @@ export class DingTalkSimulator {
       messages: this.messages,
       wire: this.wire,
       connections: this.gateway.live().length,
+      groupMessages: this.groupMessages,
       url: this.url,
       openApiHost: this.gateway.openApiHost,
       clientId: this.gateway.clientId,
     };
     res.write(`data: ${JSON.stringify({ type: 'hello', state })}\n\n`);
+  }
+
+  /**
+   * `POST /sim/api/upload`: the page's picture or file, as the raw body, its name in
+   * `x-sim-file-name`. A custom header: a cross-site form cannot send one, and a cross-site
+   * fetch would need a CORS preflight, which is never answered.
+   */
+  private async onUpload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const answer = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const name = req.headers['x-sim-file-name'];
+    const refused = foreignRequest(req.headers) ?? (typeof name === 'string' ? undefined : 'send the file name in x-sim-file-name');
+    if (refused) return answer(403, { error: refused });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_UPLOAD_BYTES) return res.setHeader('connection', 'close'), answer(413, { error: `the simulator takes files up to ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB` });
+      chunks.push(chunk as Buffer);
+    }
+    let fileName = String(name);
+    try {
+      fileName = decodeURIComponent(fileName);
+    } catch {
+      /* keep it as sent */
+    }
+    const downloadCode = this.upload(Buffer.concat(chunks), { fileName: fileName.slice(0, 200) || 'file', contentType: String(req.headers['content-type'] ?? '') });
+    answer(200, { downloadCode, file: publicFile(this.uploaded(downloadCode)) });
+  }
+
+  /**
+   * `GET /sim/file?code=…`: an upload, for the page (not on the wire, unlike the bot's
+   * download): pictures inline, anything else as an attachment, never as a page of this origin.
+   */
+  private serveFile(req: IncomingMessage, res: ServerResponse): void {
+    const refused = foreignRequest(req.headers);
+    const code = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('code') ?? '';
+    const file = this.uploads.get(code);
+    const bytes = this.openApi.files.get(code);
+    if (refused || !file || !bytes) return void res.writeHead(refused ? 403 : 404, { 'content-type': 'text/plain' }).end(refused ?? 'no such file');
+    const inline = /^image\/(png|jpeg|gif|webp|bmp)$/.test(file.contentType);
+    res
+      .writeHead(200, {
+        'content-type': inline ? file.contentType : 'application/octet-stream',
+        'content-length': String(bytes.body.byteLength),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
+        'cross-origin-resource-policy': 'same-origin',
+        ...(inline ? {} : { 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}` }),
+      })
+      .end(bytes.body);
   }
 
   private broadcast(event: unknown): void {
@@ -475,7 +680,10 @@ export class DingTalkSimulator {
     this.messages.push(message);
     if (this.messages.length <= this.historyLimit) return;
     const gone = new Set(this.messages.splice(0, this.messages.length - this.historyLimit));
-    for (const old of gone) this.cards.delete(old.id);
+    for (const old of gone) {
+      this.cards.delete(old.id);
+      this.msgIds.delete(old);
+    }
     for (const [msgId, m] of this.byMsgId) if (gone.has(m)) this.byMsgId.delete(msgId);
     for (const [key, m] of this.byQueryKey) if (gone.has(m)) this.byQueryKey.delete(key);
   }
@@ -711,18 +919,22 @@ export class DingTalkSimulator {
     if (!card.delivered) return;
     const m = card.message;
     const params = { ...card.params, ...card.privateParams };
+    const template = this.templates[card.templateId];
+    const buttons = (template?.buttons ?? []).map((button, i) => ({ id: String(i), text: button.text }));
     if (card.ai) {
       m.kind = 'aiCard';
       m.title = params.msgTitle ?? this.botName;
       m.text = params.msgContent ?? params.content ?? '';
       m.status = AI_STATUS[params.flowStatus ?? '1'] ?? 'processing';
-      m.fields = m.buttons = m.note = undefined; // a card that turned out to be an AI card loses its plain-card look
+      m.fields = m.note = undefined; // a card that turned out to be an AI card loses its plain-card look
+      // its template's buttons (a "Like" under an answer, given by --card-template): pressed like any card's
+      m.buttons = buttons.length ? buttons : undefined;
+      if (card.failure) m.note = card.failure;
     } else {
-      const template = this.templates[card.templateId];
       const titleKey = template?.title ?? 'title';
       m.title = params[titleKey];
       m.fields = Object.entries(params).filter(([k]) => k !== titleKey);
-      m.buttons = template ? (template.buttons ?? []).map((button, i) => ({ id: String(i), text: button.text })) : [];
+      m.buttons = buttons;
       const own = Object.entries(card.privateParams);
       m.note =
         card.failure ??
@@ -822,4 +1034,71 @@ function fromRobotMessage(msgKey: string, msgParam: unknown): Drawn {
     default:
       return { kind: 'raw', text: JSON.stringify({ msgKey, msgParam: p }, null, 2) };
   }
+}
+
+/** `repliedMsg` of a quote, in production's spelling (`msgType`, `createdAt`, unlike the top level's `msgtype`, `createAt`). */
+type RepliedMsg = Required<Pick<ChatbotSampleQuote, 'msgType' | 'msgId' | 'createdAt' | 'senderId'>> & { content: Record<string, unknown> };
+
+/** A quoted message's `msgType` and `content` by its type (protocol.md §12). */
+function quotedContent(m: SimMessage, upload: { fileId: string } | undefined): Pick<RepliedMsg, 'msgType' | 'content'> {
+  const text = m.text ?? '';
+  const code = m.file?.downloadCode;
+  switch (m.kind) {
+    case 'image':
+      if (!code) return { msgType: 'picture', content: { photoURL: text } }; // the bot's picture, sent by URL
+      return text ? { msgType: 'richText', content: { richText: [{ msgType: 'text', content: text }, { msgType: 'picture', downloadCode: code }] } } : { msgType: 'picture', content: { downloadCode: code } };
+    case 'file':
+      return { msgType: 'file', content: code ? { spaceId: SPACE_ID, fileName: m.file!.name, downloadCode: code, fileId: upload?.fileId ?? '' } : { fileName: text } };
+    case 'audio':
+      return { msgType: 'audio', content: { duration: m.file?.durationMs ?? 0, downloadCode: code ?? '' } };
+    case 'markdown':
+    case 'actionCard':
+      return { msgType: 'markdown', content: { text } };
+    case 'card':
+    case 'aiCard':
+      // the sources disagree on a card's quoted content (protocol.md §12): its type, and who sent it
+      return { msgType: 'interactiveCard', content: {} };
+    default:
+      return { msgType: 'text', content: { content: text } };
+  }
+}
+
+/** The chatbot message's `msgtype` and `content` for a picture (`richText` with text), a file or a voice message. */
+function payloadContent(text: string, picture: SimFile | undefined, file: (SimFile & { fileId: string }) | undefined, audio: (SimFile & { recognition: string }) | undefined): { msgtype?: string; content?: Record<string, unknown> } {
+  if (picture) {
+    const codes = { pictureDownloadCode: picture.downloadCode, downloadCode: picture.downloadCode };
+    return text ? { msgtype: 'richText', content: { richText: [{ text }, { ...codes, type: 'picture' }] } } : { msgtype: 'picture', content: codes };
+  }
+  if (file) return { msgtype: 'file', content: { spaceId: SPACE_ID, fileName: file.name, downloadCode: file.downloadCode, fileId: file.fileId } };
+  if (audio) return { msgtype: 'audio', content: { downloadCode: audio.downloadCode, recognition: audio.recognition, duration: audio.durationMs } };
+  return {};
+}
+
+/** An upload as the page and SimMessage show it (no fileId). */
+function publicFile(f: SimFile): SimFile {
+  return { downloadCode: f.downloadCode, name: f.name, contentType: f.contentType, size: f.size, ...(f.durationMs === undefined ? {} : { durationMs: f.durationMs }) };
+}
+
+/** How long saying `text` takes, roughly: a voice message's length when none is given (1–60 s). */
+function speechMs(text: string): number {
+  return Math.min(60_000, Math.max(1_000, text.trim().length * 150));
+}
+
+/** A voice message's file: `durationMs` of silence, an 8 kHz 8-bit mono WAV (the bot downloads audio bytes, not a placeholder). */
+function silentWav(durationMs: number): Uint8Array {
+  const samples = Math.round(8 * durationMs);
+  const b = Buffer.alloc(44 + samples, 0x80);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + samples, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(1, 22); // mono
+  b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(8000, 28);
+  b.writeUInt16LE(1, 32);
+  b.writeUInt16LE(8, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(samples, 40);
+  return b;
 }

@@ -16,8 +16,9 @@ export class Dev {
   readonly child: ChildProcess;
   /** Everything it printed so far, stdout and stderr. */
   out = '';
-  constructor(cli: string, args: string[], cwd?: string) {
-    this.child = spawn(process.execPath, [cli, 'dev', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `options.node`: the Node binary that runs `dev` (default this one); `options.env`: added to this process's environment. */
+  constructor(cli: string, args: string[], cwd?: string, options: { node?: string; env?: Record<string, string> } = {}) {
+    this.child = spawn(options.node ?? process.execPath, [cli, 'dev', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.child.stdout!.on('data', (c: Buffer) => (this.out += c.toString()));
     this.child.stderr!.on('data', (c: Buffer) => (this.out += c.toString()));
   }

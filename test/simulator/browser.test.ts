@@ -229,6 +229,44 @@ describe.skipIf(!executablePath && !required)('simulator chat page in Chromium',
     });
   }, 60_000);
 
+  it('sends a picture from the composer (the bot downloads it) and a quoted reply (shown with its quote, received as one)', async () => {
+    // a 1×1 PNG
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+    await withPage(['--bot-name', 'MediaBot', '--', process.execPath, 'test/simulator/fixtures/media-bot.mjs'], {}, async () => {
+      // pick a picture: it waits above the composer until Send
+      await page.getByTestId('picture-input').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+      await expect.poll(() => page.getByTestId('staged-picture').textContent(), POLL).toContain('dot.png');
+      await page.getByTestId('send').click();
+      const picture = page.locator('[data-testid="message"][data-from="user"][data-kind="image"]').first();
+      await picture.waitFor({ timeout: 10_000 });
+      // shown as the picture itself, loaded back from the simulator under the page's CSP
+      await expect.poll(() => picture.getByTestId('picture').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), POLL).toBe(1);
+      expect(await page.getByTestId('staged-picture').count()).toBe(0);
+      const got = page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: `got a picture: image/png, ${png.length} bytes` }).first();
+      await got.waitFor({ timeout: 10_000 });
+
+      // quote the bot's answer and reply to it
+      await got.hover();
+      await got.getByTestId('quote-button').click();
+      await expect.poll(() => page.getByTestId('quote-bar').textContent(), POLL).toContain('got a picture');
+      await say('what do you mean?');
+      const mine = page.locator('[data-testid="message"][data-from="user"]').filter({ hasText: 'what do you mean?' }).first();
+      await mine.waitFor({ timeout: 10_000 });
+      expect(await mine.getByTestId('quoted').textContent()).toContain('MediaBot');
+      expect(await mine.getByTestId('quoted').textContent()).toContain('got a picture');
+      expect(await page.getByTestId('quote-bar').count()).toBe(0); // used by that message
+      await page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'you quoted a text: {"content":"got a picture: image/png' }).first().waitFor({ timeout: 10_000 });
+
+      // a voice message: the typed text is its speech recognition
+      await page.getByTestId('voice-toggle').click();
+      await say('lights on');
+      await page.locator('[data-testid="message"][data-from="user"][data-kind="audio"]').filter({ hasText: 'lights on' }).first().waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid="message"][data-from="bot"]').filter({ hasText: 'you said (voice): lights on' }).first().waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('voice-toggle').getAttribute('aria-pressed')).toBe('false');
+      await page.screenshot({ path: join(SHOTS, 'simulator-composer.png') });
+    });
+  }, 60_000);
+
   it('renders markdown and actionCard link buttons from a bot of your own', async () => {
     await withPage(['--bot-name', 'EchoBot', '--', process.execPath, 'examples/markdown-bot/main.mjs'], {}, async () => {
       // the bot quotes the user in markdown: **world** turns bold, an HTML tag stays text

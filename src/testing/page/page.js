@@ -2,7 +2,8 @@
 (function () {
   'use strict';
   var DTMD = 'dtmd://dingtalkclient/sendMessage?content=';
-  var S = { bot: 'Bot', user: 'You', conv: 'single', msgs: {}, last: {}, unread: {}, connections: 0, offline: false,
+  // quote: the message the user replies to; staged: an uploaded picture waiting for Send; voice: the text goes as a voice message
+  var S = { bot: 'Bot', user: 'You', conv: 'single', msgs: {}, last: {}, unread: {}, connections: 0, offline: false, quote: null, staged: null, voice: false, allGroup: false,
     convList: [{ id: 'single', title: 'Bot', members: [] }, { id: 'group', title: 'Group', members: [] }] };
   var lists = { single: byId('list-single'), group: byId('list-group') };
   var input = byId('input'), wire = byId('wire');
@@ -77,7 +78,7 @@
     if (!m.buttons || !m.buttons.length) return '';
     return '<div class="btns">' + m.buttons.map(function (b) {
       if (b.url && okUrl(b.url)) return '<a class="abtn" href="' + esc(b.url) + '" target="_blank" rel="noopener">' + esc(b.text) + '</a>';
-      if (m.kind === 'card') return '<button class="card-button" data-testid="card-button" data-bid="' + esc(b.id) + '">' + esc(b.text) + '</button>';
+      if (m.kind === 'card' || m.kind === 'aiCard') return '<button class="card-button" data-testid="card-button" data-bid="' + esc(b.id) + '">' + esc(b.text) + '</button>';
       return '<span class="abtn off">' + esc(b.text) + '</span>';
     }).join('') + '</div>';
   }
@@ -90,7 +91,7 @@
       case 'actionCard': return title(m) + '<div class="md">' + md(t) + '</div>' + buttons(m);
       case 'aiCard':
         return title(m, '<span class="pill ' + esc(m.status) + '">' + esc(PILL[m.status] || m.status || '') + '</span>') +
-          (t ? '<div class="md">' + md(t) + '</div>' : '');
+          (t ? '<div class="md">' + md(t) + '</div>' : '') + buttons(m) + (m.note ? '<div class="cnote">' + esc(m.note) + '</div>' : '');
       case 'card':
         return title(m) + (m.fields && m.fields.length ? '<div class="kv"><table>' + m.fields.map(function (f) {
           return '<tr><th>' + esc(f[0]) + '</th><td>' + esc(f[1]) + '</td></tr>';
@@ -101,9 +102,17 @@
         var inner = title(m) + '<div>' + esc(parts.join('\n')) + '</div><div class="u">' + esc(url || '(no url)') + '</div>';
         return url && /^https?:/i.test(url) ? '<a class="lnk" href="' + esc(url) + '" target="_blank" rel="noopener">' + inner + '</a>' : '<div class="lnk">' + inner + '</div>';
       }
-      case 'image': return '🖼 ' + (/^https?:\/\//i.test(t) ? '<a href="' + esc(t) + '" target="_blank" rel="noopener">' + esc(t) + '</a>' : esc(t || '(image)'));
-      case 'file': return '<div class="file"><i>FILE</i><span>' + esc(t || m.title || 'file') + ' (file)</span></div>';
-      case 'audio': case 'video': return '<div class="file"><i>' + (m.kind === 'audio' ? 'VOICE' : 'VIDEO') + '</i><span>' + esc(t) + '</span></div>';
+      case 'image':
+        // the user's picture, from this server; the bot's, a link (the page loads nothing from elsewhere)
+        if (m.file) return '<img class="pic" data-testid="picture" src="' + fileUrl(m.file) + '" alt="' + esc(m.file.name) + '">' + (t ? textHtml(m) : '');
+        return '🖼 ' + (/^https?:\/\//i.test(t) ? '<a href="' + esc(t) + '" target="_blank" rel="noopener">' + esc(t) + '</a>' : esc(t || '(image)'));
+      case 'file':
+        if (m.file) return '<a class="file" href="' + fileUrl(m.file) + '" download="' + esc(m.file.name) + '"><i>FILE</i><span>' + esc(m.file.name) + ' · ' + size(m.file.size) + '</span></a>';
+        return '<div class="file"><i>FILE</i><span>' + esc(t || m.title || 'file') + ' (file)</span></div>';
+      case 'audio': case 'video':
+        // the user's voice message: its length and its recognition; the bot's voice or video: what it sent
+        if (m.kind === 'audio' && m.file) return '<div class="voice" data-testid="voice">Voice message · ' + Math.max(1, Math.round((m.file.durationMs || 0) / 1000)) + '″</div>' + textHtml(m);
+        return '<div class="file"><i>' + (m.kind === 'audio' ? 'VOICE' : 'VIDEO') + '</i><span>' + esc(t) + '</span></div>';
       case 'raw': {
         var p = t; try { p = JSON.stringify(JSON.parse(t), null, 2); } catch (e) { /* keep as is */ }
         return '<pre class="raw">' + esc(p) + '</pre>';
@@ -111,23 +120,29 @@
       default: return textHtml(m);
     }
   }
+  function fileUrl(f) { return '/sim/file?code=' + encodeURIComponent(f.downloadCode); }
+  function size(n) { return n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KB' : (n / 1048576).toFixed(1) + ' MB'; }
+  function quoted(q) {
+    return q ? '<div class="quote" data-testid="quoted" data-quote-id="' + esc(q.id) + '"><b>' + esc(q.sender) + '</b> ' + esc(snippet(q)) + '</div>' : '';
+  }
   function ackClass(a) { return a === '200' ? 'ack-ok' : a === 'LATER' ? 'ack-later' : a === 'pending' ? '' : 'ack-bad'; } // '200 (late)' is bad: the gateway had already redelivered
   function msgHtml(m) {
     var a = ' data-id="' + esc(m.id) + '" data-testid="message" data-from="' + esc(m.from) + '" data-kind="' + esc(m.kind) + '"';
-    var note = m.note && m.kind !== 'card' ? '<div class="note">' + esc(m.note) + '</div>' : '';
+    var note = m.note && m.kind !== 'card' && m.kind !== 'aiCard' ? '<div class="note">' + esc(m.note) + '</div>' : '';
     if (m.kind === 'notice' || m.from === 'system') {
       return '<div class="msg sys"' + a + '>' + (m.kind === 'notice' ? '<span>' + esc(m.text) + '</span>' : '<div class="bubble">' + body(m) + '</div>') + note + '</div>';
     }
     var me = m.from === 'user', meta = '';
     if (m.ack) meta += '<div class="meta ' + ackClass(m.ack) + '">' + (m.ack === 'pending' ? 'waiting for the bot\'s ack…' : 'bot acked ' + esc(m.ack)) + '</div>';
     if (m.reactions && m.reactions.length) meta += '<div class="reactions" data-testid="reactions">' + m.reactions.map(function (r) { return '<span class="reaction">' + esc(r) + '</span>'; }).join('') + '</div>';
-    if (me && m.delivered === false) meta += '<div class="hint">not delivered: the bot only receives group messages that @ it</div>';
+    if (me && m.delivered === false && !m.note) meta += '<div class="hint">not delivered: the bot only receives group messages that @ it</div>';
     var boxed = /^(card|aiCard|actionCard|link|raw)$/.test(m.kind) ? ' boxed' : '';
     return '<div class="msg ' + (me ? 'me' : 'bot') + '"' + a + '><div class="av' + (me ? ' me' : '') + '">' + esc(Array.from(m.sender || '?')[0]) +
-      '</div><div class="col"><div class="who">' + esc(m.sender) + '<time>' + hm(m.at) + '</time></div>' + (m.recalled
+      '</div><div class="col"><div class="who">' + esc(m.sender) + '<time>' + hm(m.at) + '</time>' +
+      (m.recalled ? '' : '<button class="qbtn" data-testid="quote-button" title="Reply to this message with a quote">Quote</button>') + '</div>' + (m.recalled
         // DingTalk removes a recalled robot message without a notice; here it stays, greyed, so you see what happened
         ? '<div class="bubble recalled" data-testid="recalled" title="DingTalk removes it from the chat without a notice">This message was recalled</div>'
-        : '<div class="bubble' + boxed + '"' + (m.kind === 'markdown' && m.title ? ' title="' + esc(m.title) + '"' : '') + '>' + body(m) + '</div>') + meta + note + '</div></div>';
+        : '<div class="bubble' + boxed + '"' + (m.kind === 'markdown' && m.title ? ' title="' + esc(m.title) + '"' : '') + '>' + quoted(m.quote) + body(m) + '</div>') + meta + note + '</div></div>';
   }
   function upsert(m, fresh, batch) {
     var list = lists[m.conversation];
@@ -146,12 +161,16 @@
   }
 
   // ── conversations ──
+  /** One line for a message: the chat list's preview, a quote's. */
+  function snippet(m) {
+    var k = m.kind, t = (m.text || '').split('\n')[0];
+    return m.recalled ? '[Recalled]' : k === 'video' ? '[Video]' : k === 'text' || k === 'notice' ? t : k === 'card' ? '[Card] ' + (m.title || '') : k === 'aiCard' ? '[AI card] ' + (m.title || '') :
+      k === 'image' ? '[Image]' + (t && !/^https?:/i.test(t) ? ' ' + t : '') : k === 'file' ? '[File] ' + (m.title || t) : k === 'audio' ? '[Voice]' + (m.file && t ? ' ' + t : '') :
+      k === 'link' ? '[Link] ' + (m.title || '') : k === 'raw' ? '[Message]' : (m.title || t);
+  }
   function preview(m) {
     if (!m) return 'No messages yet';
-    var k = m.kind, t = (m.text || '').split('\n')[0];
-    var p = m.recalled ? '[Recalled]' : k === 'audio' ? '[Voice]' : k === 'video' ? '[Video]' : k === 'text' || k === 'notice' ? t : k === 'card' ? '[Card] ' + (m.title || '') : k === 'aiCard' ? '[AI card] ' + (m.title || '') :
-      k === 'image' ? '[Image]' : k === 'file' ? '[File] ' + t : k === 'link' ? '[Link] ' + (m.title || '') : k === 'raw' ? '[Message]' : (m.title || t);
-    return (m.conversation === 'group' && m.from !== 'system' ? m.sender + ': ' : '') + p;
+    return (m.conversation === 'group' && m.from !== 'system' ? m.sender + ': ' : '') + snippet(m);
   }
   function convTitle(c) { return c.id === 'single' ? S.bot : c.title; }
   function renderConvs() {
@@ -164,6 +183,7 @@
     }).join('');
   }
   function select(id) {
+    if (S.conv !== id && S.quote) { S.quote = null; renderStaged(); } // a quote belongs to its conversation
     S.conv = id; S.unread[id] = false;
     var c = S.convList.filter(function (x) { return x.id === id; })[0] || { id: id, title: id, members: [] };
     var grp = id === 'group';
@@ -172,9 +192,30 @@
     byId('khint').hidden = grp;
     byId('ctitle').textContent = convTitle(c);
     byId('csub').textContent = grp ? (c.members || []).length + ' members: ' + (c.members || []).join(', ') : 'Direct chat with the bot';
-    input.placeholder = grp ? 'Message ' + c.title + ' (mention @' + S.bot + ' to reach the bot)' : 'Message ' + S.bot;
+    byId('ghint').textContent = S.allGroup ? 'The bot receives every group message; isInAtList says whether it was @-ed.' : 'In a group the bot only receives messages that @ it.';
+    placeholder();
     lists[id].scrollTop = lists[id].scrollHeight;
     renderConvs();
+  }
+
+  function placeholder() {
+    var c = S.convList.filter(function (x) { return x.id === S.conv; })[0] || { title: S.conv };
+    input.placeholder = S.voice ? 'Voice message: type what the user says (its speech recognition)' :
+      S.conv === 'group' ? 'Message ' + c.title + (S.allGroup ? '' : ' (mention @' + S.bot + ' to reach the bot)') : 'Message ' + S.bot;
+  }
+  // the quote being replied to and the picture waiting for Send, above the composer
+  function renderStaged() {
+    var h = '';
+    if (S.quote) h += '<div class="stage" data-testid="quote-bar"><b>Reply to ' + esc(S.quote.sender) + '</b><span>' + esc(snippet(S.quote)) + '</span><button class="x" data-x="quote" title="Cancel the quote">✕</button></div>';
+    if (S.staged) h += '<div class="stage" data-testid="staged-picture"><img src="' + fileUrl(S.staged) + '" alt=""><span>' + esc(S.staged.name) + ' · ' + size(S.staged.size) + '</span><button class="x" data-x="picture" title="Remove the picture">✕</button></div>';
+    byId('staged').innerHTML = h;
+    byId('staged').hidden = !h;
+  }
+  function setVoice(on) {
+    S.voice = on;
+    byId('voice').classList.toggle('on', on);
+    byId('voice').setAttribute('aria-pressed', String(on));
+    placeholder();
   }
 
   // ── wire ──
@@ -223,11 +264,17 @@
       })
       .catch(function (e) { toast(e && e.message && e.message !== 'Failed to fetch' ? e.message : 'the simulator is unreachable', true); throw e; });
   }
-  function send(conv, text) {
-    if (!text.trim()) return Promise.resolve(false);
-    return api('/sim/api/send', { conversation: conv, text: text })
+  function send(body) {
+    if (!body.text.trim() && !body.picture && !body.file) return Promise.resolve(false);
+    return api('/sim/api/send', body)
       // the event stream may already have a newer version (the ack), so the answer only fills a gap
       .then(function (r) { if (r.message && !S.msgs[r.message.id]) upsert(r.message, true); return true; }, function () { return false; });
+  }
+  // a picture or file the user picked: stored by the simulator, which gives it a downloadCode
+  function upload(file) {
+    return fetch('/sim/api/upload', { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream', 'x-sim-file-name': encodeURIComponent(file.name) }, body: file })
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || 'HTTP ' + r.status); return j.file; }); })
+      .catch(function (e) { toast(e && e.message && e.message !== 'Failed to fetch' ? e.message : 'the simulator is unreachable', true); throw e; });
   }
   function renderStatus() {
     var b = byId('status');
@@ -235,7 +282,7 @@
     b.textContent = S.offline ? 'simulator offline' : S.connections > 0 ? 'bot connected (' + S.connections + ')' : 'bot offline';
   }
   function hello(st) {
-    S.bot = (st.bot && st.bot.name) || 'Bot'; S.user = (st.user && st.user.name) || 'You';
+    S.bot = (st.bot && st.bot.name) || 'Bot'; S.user = (st.user && st.user.name) || 'You'; S.allGroup = st.groupMessages === 'all';
     S.convList = st.conversations && st.conversations.length ? st.conversations : S.convList;
     S.msgs = {}; S.last = {}; S.unread = {}; S.connections = st.connections || 0; S.offline = false;
     lists.single.innerHTML = '<div class="empty">Say something to ' + esc(S.bot) + ' — try 1+1</div>';
@@ -273,10 +320,24 @@
 
   // ── UI wiring ──
   function submit() {
-    var text = input.value;
-    if (!text.trim()) return;
+    var text = input.value, quote = S.quote, staged = S.staged, voice = S.voice && !staged;
+    var body = { conversation: S.conv, text: text };
+    if (staged) body.picture = staged.downloadCode;
+    else if (voice) body.voice = true;
+    else if (quote) body.quote = quote.id; // only a text message quotes; the quote waits for one
+    if (!text.trim() && !staged) return;
     input.value = '';
-    send(S.conv, text).then(function (ok) { if (!ok && !input.value) input.value = text; });
+    if (staged) S.staged = null;
+    if (body.quote) S.quote = null;
+    if (voice) setVoice(false);
+    renderStaged();
+    send(body).then(function (ok) {
+      if (ok) return;
+      if (!input.value) input.value = text;
+      if (staged && !S.staged) S.staged = staged;
+      if (body.quote && !S.quote) S.quote = quote;
+      renderStaged();
+    });
   }
   input.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); submit(); }
@@ -288,6 +349,24 @@
     input.value = v.slice(0, a) + s + v.slice(b);
     input.selectionStart = input.selectionEnd = a + s.length;
     input.focus();
+  });
+  // the composer's tools: a picture waits for Send (with text it goes as richText), a file goes at once
+  byId('pic').addEventListener('click', function () { byId('pick-picture').click(); });
+  byId('fil').addEventListener('click', function () { byId('pick-file').click(); });
+  byId('voice').addEventListener('click', function () { setVoice(!S.voice); input.focus(); });
+  byId('pick-picture').addEventListener('change', function () {
+    var f = this.files && this.files[0]; this.value = '';
+    if (f) upload(f).then(function (file) { S.staged = file; renderStaged(); input.focus(); }, function () { /* toasted */ });
+  });
+  byId('pick-file').addEventListener('change', function () {
+    var f = this.files && this.files[0], conv = S.conv; this.value = '';
+    if (f) upload(f).then(function (file) { return send({ conversation: conv, text: '', file: file.downloadCode }); }, function () { /* toasted */ });
+  });
+  byId('staged').addEventListener('click', function (e) {
+    var x = e.target.closest && e.target.closest('[data-x]');
+    if (!x) return;
+    if (x.getAttribute('data-x') === 'quote') S.quote = null; else S.staged = null;
+    renderStaged(); input.focus();
   });
   byId('convs').addEventListener('click', function (e) {
     var c = e.target.closest('.conv');
@@ -310,6 +389,12 @@
   if (window.matchMedia && window.matchMedia('(max-width: 760px)').matches) { showWire(false); byId('connect').open = false; }
   byId('wclear').addEventListener('click', function () { wire.innerHTML = ''; });
   document.addEventListener('click', function (e) {
+    var qb = e.target.closest && e.target.closest('.qbtn');
+    if (qb) {
+      var qm = S.msgs[qb.closest('.msg').getAttribute('data-id')];
+      if (qm) { S.quote = qm; renderStaged(); input.focus(); }
+      return;
+    }
     var btn = e.target.closest && e.target.closest('.card-button');
     if (btn) {
       var msg = btn.closest('.msg');
@@ -324,7 +409,7 @@
     if (href.indexOf(DTMD) !== 0) { toast('unsupported link: ' + href, true); return; }
     var text; try { text = decodeURIComponent(href.slice(DTMD.length)); } catch (err) { text = href.slice(DTMD.length); }
     var m = S.msgs[(a.closest('.msg') || { getAttribute: function () { return ''; } }).getAttribute('data-id')];
-    send(m ? m.conversation : S.conv, text);
+    send({ conversation: m ? m.conversation : S.conv, text: text });
   });
 
   renderConvs(); select('single'); renderStatus(); connect();
