@@ -60,7 +60,9 @@ function unserializable(what: Unserializable): unknown {
     return o;
   }
   let deep: unknown[] = [];
-  for (let i = 0; i < 10_000; i++) deep = [deep];
+  // a million levels: JSON.stringify overflows any stack on it (10,000 did not under a larger stack),
+  // and were it to succeed, its 2 MB would be over maxFrameSize: refused either way
+  for (let i = 0; i < 1_000_000; i++) deep = [deep];
   return deep;
 }
 
