@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TOPIC_CARD, TOPIC_ROBOT, nodePlatform, type Platform } from '../adapters/node.js';
 import { required } from './helpers/required.js';
 import { client, gateway } from './helpers/setup.js';
@@ -78,11 +78,13 @@ describe('acks of one event-loop turn leave in one write (Node adapter, ws)', ()
     const ids: string[] = [];
     for (let i = 0; i < N; i++) ids.push(kind === 'chatbot' ? gw.pushChatbotMessage(`m${i}`) : gw.pushCallback(TOPIC_CARD, { n: i }));
     await gw.waitFor(() => ids.every((id) => gw.acksOf(id).length > 0) && handled === N, 10_000, `${N} acks`);
-    await new Promise((r) => setTimeout(r, 50)); // a duplicate ack would have arrived by now
+    const counted = { writes: writes.count, serverChunks, acks: gw.acks.length };
+    // an ordering fence, not a sleep: a ping's ack comes after every ack the client sent before it
+    await gw.waitForAck(gw.ping(conn), 5_000);
     for (const id of ids) expect(gw.acksOf(id)).toHaveLength(1);
     expect(gw.acks.filter((a) => a.code !== 200)).toEqual([]);
     expect(w.sockets[0]!.writableCorked).toBe(0); // nothing left held back
-    return { writes: writes.count, serverChunks, acks: gw.acks.length };
+    return counted;
   }
 
   it('a burst of chatbot messages (acked on receipt) is acked exactly once each, in far fewer writes than acks', async () => {
@@ -155,7 +157,7 @@ describe("the adapter's socket against a real ws server on 127.0.0.1", () => {
     });
     await turn();
     expect(writes.count).toBe(2);
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(received).toHaveLength(100));
     expect(received).toEqual(Array.from({ length: 100 }, (_, i) => `a${i}`));
   });
 
@@ -172,7 +174,7 @@ describe("the adapter's socket against a real ws server on 127.0.0.1", () => {
     ws.send('c0');
     ws.ping();
     ws.send('c1');
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(received).toHaveLength(3));
     expect(received).toEqual(['c0', '<ping>', 'c1']);
   });
 

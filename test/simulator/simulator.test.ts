@@ -177,7 +177,8 @@ describe('DingTalkSimulator', () => {
     const card = await sim.chat('ship');
     const id = sim.pressCardButton(card.id, '0');
     await sim.waitForMessage((m) => m.id === card.id && /gave up/.test(m.note ?? ''));
-    await new Promise((r) => setTimeout(r, 300));
+    // an ordering fence: a ping's ack comes after the client handled every frame before it
+    await sim.gateway.waitForAck(sim.gateway.ping());
     expect(runs).toBe(4); // 1 + maxRedeliveries (3), not every 60 s forever
     expect(sim.gateway.acksOf(id).map((a) => a.code)).toEqual([500, 500, 500, 500]);
     const events = await readEvents(`${sim.gateway.openApiHost}/sim/events`, (e) => e.length >= 1);
@@ -189,7 +190,7 @@ describe('DingTalkSimulator', () => {
   it('does not push events to a bot that subscribed only to chatbot messages', async () => {
     const { sim } = await setup((client) => registerChatbotHandler(client, () => undefined));
     const id = sim.fireEvent('user_add_org');
-    await new Promise((r) => setTimeout(r, 200));
+    await sim.gateway.waitForAck(sim.gateway.ping()); // the bot's socket has seen everything sent before
     expect(sim.gateway.pushOf(id)!.deliveries[0]!.sentAt).toBeNull();
     expect(sim.messages.at(-1)!.text).toContain('no connected bot subscribed to events');
   });
