@@ -22,7 +22,7 @@ describe('FakeDingTalkGateway redelivery (production model, the default)', () =>
     expect(again!.data.msgId).toBe(first!.data.msgId);
     expect(again!.data).toEqual(first!.data);
     expect(again!.at - pushedAt).toBeGreaterThanOrEqual(1900);
-    expect(again!.at - pushedAt).toBeLessThan(3000);
+    expect(again!.at - pushedAt).toBeLessThan(4000); // about 2 s, as production: the bound is the point, with room for load
     // the test can relate the redelivery to its push
     const push = gw.pushOf(again!.headers.messageId)!;
     expect(push.messageId).toBe(id);

@@ -3,7 +3,7 @@
 // private chat). A 3xx becomes RedirectRefusedError and the Location is never contacted.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedirectRefusedError, TOPIC_ROBOT } from '../adapters/node.js';
 import { DingTalkOpenApi, registerChatbotHandler } from '../src/chatbot/index.js';
 import { installFakeOpenApi } from '../src/testing/index.js';
@@ -63,7 +63,7 @@ describe('redirects are refused, with the secret they would carry', () => {
     await c.start();
     gw.pushChatbotMessage('salary?');
     await gw.waitFor(() => gw.webhookCalls.length === 1, 5_000, 'the reply attempt');
-    await new Promise((r) => setTimeout(r, 200));
+    await vi.waitFor(() => expect(failures).toHaveLength(1)); // the refusal reached onError
     expect(failures[0]).toBeInstanceOf(RedirectRefusedError);
     expect(evil.hits).toEqual([]);
     void TOPIC_ROBOT;

@@ -87,7 +87,7 @@ describe.runIf(redisAvailable())('RedisDedupStore against a real redis-server', 
     await redis.kill();
     const started = performance.now();
     const during = await Promise.all([s.claim('msg:during-1', 60_000), s.claim('msg:during-2', 60_000), s.settle('msg:during-1', OUTCOME, 60_000)]);
-    expect(performance.now() - started).toBeLessThan(2_000); // answered, not hung
+    expect(performance.now() - started).toBeLessThan(2_000); // answered, not hung: the bound is the point (10x the 200 ms timeout)
     expect(during.slice(0, 2)).toEqual([{ state: 'claimed' }, { state: 'claimed' }]); // this process decides alone
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/Redis unreachable .*in this process only/);

@@ -57,7 +57,7 @@ describe('rate-limit answers', () => {
     const { fake, api } = await setup();
     fake.failNext('/v1.0/card/instances', QPS_LIMIT);
     const first = api.updateCard({ outTrackId: 'a', cardData: { x: 1 } });
-    await new Promise((r) => setTimeout(r, 100)); // the refusal is in
+    await vi.waitFor(() => expect(fake.cardCalls[0]?.status).toBe(403)); // the refusal is in
     await api.updateCard({ outTrackId: 'b', cardData: { x: 2 } });
     await first;
     const [refused, ...rest] = fake.cardCalls;

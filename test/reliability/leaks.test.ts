@@ -59,7 +59,8 @@ describe('reliability: leaks and stop()', () => {
     expect(Object.keys(results)).toHaveLength(5);
     for (const [phase, r] of Object.entries(results)) {
       expect(r, phase).toMatchObject({ liveAfter: 0, openCallsAfterStop: 0, state: 'stopped' });
-      expect(r.stopMs, phase).toBeLessThan(2_500);
+      // the bound is the point: stop() ends every wait at once (it measured well under 100 ms); 5 s is room for a loaded machine
+      expect(r.stopMs, phase).toBeLessThan(5_000);
     }
     expect(results['during the open call']!.startSettled).toBe('STOPPED');
     expect(exitMs).toBeLessThan(30_000);

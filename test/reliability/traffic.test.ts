@@ -92,6 +92,7 @@ for (const { redelivery, label } of MODELS) describe(`reliability: traffic acros
     const detectedMs = Math.round(performance.now() - silencedAt);
     await gw.waitFor(() => tally.handledCount === 50 && gw.unacked.length === 0, 5_000, 'the queued messages');
     record({ scenario: `3. silent server (TCP up, nothing flows) (${label})`, sent: 50, lost: tally.lost(), duplicates: tally.duplicates, reconnectMedianMs: detectedMs, reconnectWorstMs: detectedMs, peakConnections: c.status().connections.peak, notes: `idle timeout ${idleTimeoutMs} ms in the test (default 90 s), then a WebSocket ping (ws) with ${idleTimeoutMs} ms for the pong; replaced after ${detectedMs} ms; ${tally.redeliveries()} redeliveries` });
+    // the bound is the point (a zombie is found within a few idle timeouts); the waitFor above holds the same one
     expect(detectedMs).toBeLessThan(idleTimeoutMs * 3);
     expect(tally.lost()).toBe(0);
     expect(tally.duplicates).toBe(0);
