@@ -4,7 +4,7 @@ import { registration } from '../src/dispatch/message.js';
 import { Router, type RouterSettings } from '../src/dispatch/router.js';
 import type { DedupStore } from '../src/dispatch/store.js';
 import { parseFrame } from '../src/protocol/frames.js';
-import { TOPIC_CARD, TOPIC_ROBOT } from '../src/protocol/topics.js';
+import { TOPIC_CARD, TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } from '../src/protocol/topics.js';
 
 // The router on its own, with a recording ack target in place of a socket: what each path
 // acks, counts, logs and reports. (The sockets' side is in ack-policy, client and dispatch-* tests.)
@@ -230,5 +230,11 @@ describe('Router', () => {
     await turn();
     expect(router.counters.acked).toBe(1);
     expect(router.counters.received).toBe(2);
+  });
+  it('treats both chatbot topics as chatbot registrations (ack on receipt, msgId dedup), and others not', () => {
+    const noop = () => undefined;
+    for (const topic of [TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE]) expect(registration('t', topic, noop, {}, 1_000)).toMatchObject({ ack: 'immediate', chatbot: true, timeoutMs: 1_000 });
+    expect(registration('t', TOPIC_CARD, noop, {}, 1_000)).toMatchObject({ ack: 'after', chatbot: false });
+    expect(registration('t', undefined, noop, { ack: 'immediate', timeoutMs: 5 }, 1_000)).toMatchObject({ ack: 'immediate', chatbot: false, timeoutMs: 5 });
   });
 });

@@ -1,4 +1,4 @@
-// `npm run mutate`: StrykerJS over the runtime-free core and the outbound governor / AI-card
+// StrykerJS config for `npm run mutate` (bench/mutate/run.mjs runs it one group of files at a time) over the runtime-free core and the outbound governor / AI-card
 // pacing, with the vitest runner. A benchmark-like figure (bench/MUTATION.md), not part of
 // `npm test`: each surviving mutant is a test to write or an equivalence to state.
 // MUTATE (comma-separated globs) narrows the run, e.g. MUTATE=src/dispatch/policy.ts.
