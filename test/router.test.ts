@@ -57,6 +57,7 @@ describe('Router', () => {
     on(undefined, (m) => void seen.push(m));
     push('SYSTEM', { topic: 'ping', messageId: 's1' });
     expect([sent, seen, router.counters.received]).toEqual([[], [], 1]);
+    expect(router.counters.unknownTopic).toBe(0); // not routed as a topic without a handler
   });
 
   it('acks an unknown topic 404, counts it and names the topic', () => {
@@ -69,7 +70,7 @@ describe('Router', () => {
   });
 
   it('answers a duplicate of a done key with its stored ack, a duplicate in flight with the first one’s (at most 16 wait)', async () => {
-    const { router, sent, push, on } = setup();
+    const { router, sent, lines, push, on } = setup();
     let release!: (v: unknown) => void;
     const runs: string[] = [];
     on(TOPIC_CARD, (m) => (runs.push((m.data as { n: number }).n.toString()), new Promise((r) => (release = r))));
@@ -86,6 +87,10 @@ describe('Router', () => {
     push('CALLBACK', { topic: TOPIC_CARD, messageId: 'later' }, { n: 1 });
     expect(sent.at(-1)).toEqual({ messageId: 'later', code: 200, data: { response: { ok: true } } });
     expect(router.counters.duplicates).toBe(18);
+    // one debug line per duplicate, naming how it was recognised; none for the first delivery
+    expect(lines.filter((l) => l.startsWith('debug duplicate copy') && l.endsWith('(inFlight): not handled again'))).toHaveLength(17);
+    expect(lines).toContain('debug duplicate later (duplicate): not handled again');
+    expect(lines.some((l) => l.includes('first'))).toBe(false);
   });
 
   it('acks and skips a stale chatbot message, counting it; a fresh one, and any other topic, is handled', async () => {
@@ -106,9 +111,11 @@ describe('Router', () => {
   it('with a shared store: runs what it claims, acks the stored outcome of what is done elsewhere and remembers it here, and writes only its own', async () => {
     const writes: string[] = [];
     const claims: string[] = [];
+    const leases: number[] = [];
     const store: DedupStore = {
-      claim: (key) => {
+      claim: (key, leaseMs) => {
         claims.push(key);
+        leases.push(leaseMs);
         if (key === 'evt:done') return { state: 'done', outcome: '{"code":200,"message":"OK","data":"{\\"status\\":\\"SUCCESS\\",\\"message\\":\\"there\\"}"' };
         if (key === 'evt:pending') return Promise.resolve({ state: 'pending' });
         return { state: 'claimed' };
@@ -126,6 +133,7 @@ describe('Router', () => {
     expect(sent.find((s) => s.messageId === 'm2')!.data).toEqual({ status: 'SUCCESS', message: 'there' });
     expect(sent.find((s) => s.messageId === 'm3')!.data).toEqual({ status: 'LATER', message: 'later' });
     expect(writes).toEqual(['evt:mine']);
+    expect(leases[0]).toBe(5_000 + 15_000); // the handler's time and the ack's margin: a claim outlives its handler
     expect(router.counters.duplicates).toBe(2);
     // the outcome done elsewhere is now known here: a redelivery is answered without asking again
     push('EVENT', { topic: '*', messageId: 'm4', eventId: 'done' });
@@ -218,6 +226,60 @@ describe('Router', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(lines.filter((l) => l.startsWith('warn'))).toEqual([`warn ${TOPIC_CARD} handler took 1600 ms: answer in under 2 s (the gateway redelivers), update the card later`]);
+  });
+
+  it('removes a handler: its topic is no longer subscribed, and its frames are acked 404', () => {
+    const { router, sent, push, on } = setup();
+    on(TOPIC_CARD, () => 'x');
+    on(undefined, () => 'SUCCESS');
+    expect(router.topics()).toEqual({ callbacks: [TOPIC_CARD], events: true });
+    router.set(TOPIC_CARD, undefined);
+    router.set(undefined, undefined);
+    expect(router.topics()).toEqual({ callbacks: [], events: false });
+    push('CALLBACK', { topic: TOPIC_CARD, messageId: 'gone' }, { n: 1 });
+    expect(sent).toEqual([{ messageId: 'gone', code: 404, data: {} }]);
+  });
+
+  it('after close takes no work (no ack: the gateway redelivers) and aborts what runs; after open it takes work again', async () => {
+    const { router, sent, push, on } = setup();
+    let signal!: AbortSignal;
+    on(TOPIC_CARD, (m) => ((signal = m.signal), new Promise(() => {})));
+    push('CALLBACK', { topic: TOPIC_CARD, messageId: 'running' }, { n: 1 });
+    await turn();
+    router.close();
+    expect(signal.aborted).toBe(true);
+    expect(router.load()).toEqual({ inFlight: 0, queued: 0 });
+    push('CALLBACK', { topic: TOPIC_CARD, messageId: 'closed' }, { n: 2 });
+    expect(sent).toEqual([]);
+    router.open();
+    on(TOPIC_CARD, () => 'back');
+    push('CALLBACK', { topic: TOPIC_CARD, messageId: 'open' }, { n: 3 });
+    await turn();
+    expect(sent).toEqual([{ messageId: 'open', code: 200, data: { response: 'back' } }]);
+  });
+
+  it('keeps exactly the documented counters', async () => {
+    const { router, push, on } = setup();
+    on(TOPIC_CARD, () => 'x');
+    push('CALLBACK', { topic: TOPIC_CARD, messageId: 'a' }, { n: 1 });
+    await turn();
+    expect(Object.keys(router.counters).sort()).toEqual(['acked', 'duplicates', 'handlerErrors', 'handlerTimeouts', 'malformed', 'overflow', 'received', 'stale', 'unknownTopic']);
+  });
+
+  it('warns about a slow answer only for a callback acked after its handler, and only past 1.5 s', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const { lines, push, on } = setup();
+    const releases: Array<() => void> = [];
+    const slow = () => new Promise<null>((r) => releases.push(() => r(null)));
+    on(TOPIC_CARD, slow);
+    on(undefined, slow);
+    push('CALLBACK', { topic: TOPIC_CARD, messageId: 'edge' }, { n: 1 });
+    push('EVENT', { topic: '*', messageId: 'event', eventId: 'e1' });
+    await Promise.resolve();
+    vi.advanceTimersByTime(1_500); // exactly the bound: not over it
+    for (const release of releases) release();
+    await turn();
+    expect(lines.filter((l) => l.startsWith('warn'))).toEqual([]);
   });
 
   it('counts an ack only when the connection took it', async () => {
