@@ -18,7 +18,7 @@ const GROUPS = [
   { name: 'options', mutate: ['src/options.ts'], tests: ['test/options.test.ts'] },
   { name: 'dispatch: scheduler', mutate: ['src/dispatch/scheduler.ts'], tests: ['test/scheduler.test.ts'] },
   { name: 'dispatch: router and registrations', mutate: ['src/dispatch/router.ts', 'src/dispatch/message.ts'], tests: ['test/router.test.ts', 'test/scheduler.test.ts', 'test/policy.test.ts', 'test/dispatch-defects.test.ts', 'test/config-errors.test.ts'] },
-  { name: 'governor', mutate: ['src/chatbot/governor.ts'], tests: ['test/chatbot/governor.test.ts'] },
+  { name: 'governor', mutate: ['src/chatbot/governor.ts'], tests: ['test/chatbot/governor-rules.test.ts', 'test/chatbot/governor.test.ts'] },
   // src/connection/ (477 mutants, each covered by every socket test: ~50 min here) runs with
   // `npm run mutate -- connection`; it is not in the default run until it has faster tests
   { name: 'connection', mutate: ['src/connection/*.ts'], tests: ['test/client.test.ts', 'test/liveness.test.ts', 'test/connect-errors.test.ts', 'test/redirects.test.ts'], slow: true },
