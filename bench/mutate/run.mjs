@@ -21,7 +21,7 @@ const GROUPS = [
   { name: 'governor', mutate: ['src/chatbot/governor.ts'], tests: ['test/chatbot/governor-rules.test.ts', 'test/chatbot/governor.test.ts'] },
   // src/connection/ (477 mutants, each covered by every socket test: ~50 min here) runs with
   // `npm run mutate -- connection`; it is not in the default run until it has faster tests
-  { name: 'connection', mutate: ['src/connection/*.ts'], tests: ['test/client.test.ts', 'test/liveness.test.ts', 'test/connect-errors.test.ts', 'test/redirects.test.ts'], slow: true },
+  { name: 'connection', mutate: ['src/connection/*.ts'], tests: ['test/connection-parts.test.ts', 'test/client.test.ts', 'test/liveness.test.ts', 'test/connect-errors.test.ts', 'test/redirects.test.ts'], slow: true },
 ];
 
 /**
