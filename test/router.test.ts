@@ -37,6 +37,14 @@ function setup(settings: Partial<RouterSettings> = {}, store?: DedupStore) {
 
 const turn = () => new Promise((r) => setTimeout(r, 0));
 
+/** A router under a fake performance clock, with handlers held until released (for the slow-answer warning). */
+function slowSetup() {
+  vi.useFakeTimers({ toFake: ['performance'] });
+  const releases: Array<() => void> = [];
+  const slow = () => new Promise<null>((r) => releases.push(() => r(null)));
+  return { ...setup(), releases, slow };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -208,10 +216,7 @@ describe('Router', () => {
   });
 
   it('warns when a callback acked after its handler took over 1.5 s, and not when it was quick or acked on receipt', async () => {
-    vi.useFakeTimers({ toFake: ['performance'] });
-    const { lines, push, on } = setup();
-    const releases: Array<() => void> = [];
-    const slow = () => new Promise<null>((r) => releases.push(() => r(null)));
+    const { lines, push, on, releases, slow } = slowSetup();
     on(TOPIC_CARD, slow);
     on(TOPIC_ROBOT, slow);
     push('CALLBACK', { topic: TOPIC_CARD, messageId: 'slow' }, { n: 1 });
@@ -267,10 +272,7 @@ describe('Router', () => {
   });
 
   it('warns about a slow answer only for a callback acked after its handler, and only past 1.5 s', async () => {
-    vi.useFakeTimers({ toFake: ['performance'] });
-    const { lines, push, on } = setup();
-    const releases: Array<() => void> = [];
-    const slow = () => new Promise<null>((r) => releases.push(() => r(null)));
+    const { lines, push, on, releases, slow } = slowSetup();
     on(TOPIC_CARD, slow);
     on(undefined, slow);
     push('CALLBACK', { topic: TOPIC_CARD, messageId: 'edge' }, { n: 1 });

@@ -39,6 +39,12 @@ function held() {
 
 const turn = () => new Promise((r) => setTimeout(r, 0));
 
+/** Submits held handlers with these timeouts, then one that answers after `markerMs`, to order the timeouts against. */
+function deadlines(s: Scheduler, timeouts: number[], markerMs: number): void {
+  for (const t of timeouts) s.submit(job(`t${t}`, held().handler, { timeoutMs: t }));
+  s.submit(job(`done${markerMs}`, () => new Promise((r) => setTimeout(() => r('answer'), markerMs))));
+}
+
 describe('Scheduler', () => {
   it('starts a handler in a microtask, not in submit, and ends it once with its value', async () => {
     const { s, ended } = setup();
@@ -245,10 +251,7 @@ describe('Scheduler', () => {
   });
   it('times out each awaited handler at its own deadline: a later one keeps running, an earlier one is not kept waiting for a later sweep', async () => {
     const { s, ended } = setup({ maxConcurrency: 10, maxQueue: 10, maxQueueSize: 1_000 });
-    s.submit(job('t500', held().handler, { timeoutMs: 500 }));
-    s.submit(job('t20', held().handler, { timeoutMs: 20 }));
-    s.submit(job('t80', held().handler, { timeoutMs: 80 }));
-    s.submit(job('done200', () => new Promise((r) => setTimeout(() => r('answer'), 200))));
+    deadlines(s, [500, 20, 80], 200);
     await vi.waitFor(() => expect(ended.map((e) => e.id)).toEqual(['t20', 't80', 'done200']), { timeout: 2_000 });
     // the 500 ms one is still running then, and times out last
     expect(s.active).toBe(1);
@@ -256,10 +259,7 @@ describe('Scheduler', () => {
   });
   it('keeps the earliest deadline armed whatever the order handlers start in', async () => {
     const { s, ended } = setup({ maxConcurrency: 10, maxQueue: 10, maxQueueSize: 1_000 });
-    s.submit(job('t20', held().handler, { timeoutMs: 20 }));
-    s.submit(job('t80', held().handler, { timeoutMs: 80 }));
-    s.submit(job('t600', held().handler, { timeoutMs: 600 }));
-    s.submit(job('done250', () => new Promise((r) => setTimeout(() => r('answer'), 250))));
+    deadlines(s, [20, 80, 600], 250);
     await vi.waitFor(() => expect(ended.map((e) => e.id)).toEqual(['t20', 't80', 'done250', 't600']), { timeout: 3_000 });
   });
 });
