@@ -14,8 +14,7 @@ import type { TopicPayloads } from './protocol/payloads.js';
 import { VERSION } from './version.js';
 
 /**
- * App credentials: the AppKey/AppSecret (or SuiteKey/SuiteSecret) from the developer
- * console. The secret is hidden from `JSON.stringify` and `console.log`.
+ * App credentials: the AppKey/AppSecret (or SuiteKey/SuiteSecret) from the developer console. The secret is hidden from `JSON.stringify` and `console.log`.
  * @example `const client = new DingTalkStreamClient(new Credential(config.clientId, config.clientSecret));`
  */
 export class Credential {
@@ -26,11 +25,8 @@ export class Credential {
     this.#clientSecret = clientSecret;
   }
   /** A prototype getter over a #private field: never serialised or printed. */
-  get clientSecret(): string {
-    return this.#clientSecret;
-  }
+  get clientSecret(): string { return this.#clientSecret; }
 }
-
 /** The client's options, one row each: how it is checked, its default, and its documentation. */
 const CLIENT_OPTIONS = {
   /** The AppKey (or SuiteKey) from the developer console. Required. */ clientId: opt<string>('string'),
@@ -61,33 +57,28 @@ const CLIENT_OPTIONS = {
   /** How many messages are remembered at most (default 10,000). */ dedupMaxEntries: count(10_000),
   /** A chatbot message older than this (default 30 min: a backlog) is acked and skipped; 0 turns it off. */ staleAfterMs: off(1_800_000),
 };
-
 /**
- * Options of {@link DingTalkStreamClient}: `clientId` and `clientSecret`; the defaults suit
- * production, and `undefined` (an unset environment variable) takes the default.
+ * Options of {@link DingTalkStreamClient}: `clientId` and `clientSecret`; the defaults suit production, and `undefined` (an unset environment variable) takes
+ * the default.
  * @example `const options: ClientOptions = { clientId, clientSecret, openApiHost: 'https://api.dingtalk.io', logLevel: 'debug' };`
  */
 export interface ClientOptions extends OptionsOf<typeof CLIENT_OPTIONS> {
   clientId: string;
   clientSecret: string;
 }
-
 /** The client's settings: every option with its default filled in. @example `client.settings.openApiHost; // 'https://api.dingtalk.com'` */
 export type ClientSettings = Omit<ValuesOf<typeof CLIENT_OPTIONS>, 'clientSecret'>;
-
 declare global {
   interface SymbolConstructor {
     /** Declared for a `lib` that predates `esnext.disposable` (merges with the lib's own). */ readonly asyncDispose: unique symbol;
   }
 }
-
 /**
- * Where the client is in its life: `idle` → `connecting` → `open` ⇄ `reconnecting` →
- * `stopping` → `stopped`, or `failed` after an error retrying cannot fix (bad credentials).
+ * Where the client is in its life: `idle` → `connecting` → `open` ⇄ `reconnecting` → `stopping` → `stopped`, or `failed` after an error retrying cannot fix
+ * (bad credentials).
  * @example `if (client.status().state === 'failed') process.exit(1);`
  */
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
-
 /**
  * A snapshot from {@link DingTalkStreamClient.status}.
  * @example `const { state, connections, counters } = client.status();`
@@ -102,10 +93,8 @@ export interface ClientStatus {
   counters: ClientCounters;
   lastError: { code: ErrorCode; message: string } | null;
 }
-
 /**
- * The client's events, each a `CustomEvent` whose `detail` says more (`slot`: 0 …
- * `connections` − 1; `attempt`: retries since the last stable connection).
+ * The client's events, each a `CustomEvent` whose `detail` says more (`slot`: 0 … `connections` − 1; `attempt`: retries since the last stable connection).
  *
  * @example
  * ```ts
@@ -120,34 +109,26 @@ export interface ClientEventMap {
   /** A connection closed (`code` and `reason` as the socket reported them). */ close: CustomEvent<{ connectionId: number; code: number; reason: string }>;
   /** Something went wrong: a connect failure, a malformed frame, a handler that threw or timed out. */ error: CustomEvent<DingTalkStreamError>;
 }
-
 /** The names of the client's events: `connecting`, `open`, `reconnecting`, `close`, `error`. @example `const names: ClientEventName[] = ['open', 'close'];` */
 export type ClientEventName = keyof ClientEventMap;
-
 /** A listener of one client event, as a function or an object with `handleEvent`. @example `const onError: ClientEventListener<'error'> = (e) => console.error(e.detail.code);` */
 export type ClientEventListener<K extends ClientEventName> = ((event: ClientEventMap[K]) => void) | { handleEvent(event: ClientEventMap[K]): void };
-
 /** The options of the client's `addEventListener`, declared here: DOM's `AddEventListenerOptions` is in no `lib` but DOM's. @example `client.addEventListener('open', onOpen, { once: true });` */
 export type ClientListenerOptions = boolean | { once?: boolean; passive?: boolean; signal?: AbortSignal; capture?: boolean };
-
 /**
- * The client's events, typed (`addEventListener('eror', …)` does not compile, `detail` needs no
- * cast): its own declaration, since the runtimes' `EventTarget` types differ (DOM, `@types/node`,
- * and workers-types' generic one, which typed overloads cannot extend).
+ * The client's events, typed (`addEventListener('eror', …)` does not compile, `detail` needs no cast): its own declaration, since the runtimes' `EventTarget`
+ * types differ (DOM, `@types/node`, and workers-types' generic one, which typed overloads cannot extend).
  */
 interface ClientEvents {
   addEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: ClientListenerOptions): void;
   removeEventListener<K extends ClientEventName>(type: K, listener: ClientEventListener<K> | null, options?: boolean | { capture?: boolean }): void;
   dispatchEvent(event: Event): boolean;
 }
-
 /** What a client without a running `messages()` loop holds: one empty array for all of them. */
 const NO_LOOPS: ReadonlyArray<() => void> = [];
-
 /**
- * The DingTalk Stream Mode client. Register handlers, `start()`, and it keeps one (or
- * `connections`) live WebSocket to the gateway, acks every message by the policy of its
- * topic, dedups redeliveries and reconnects until `stop()`.
+ * The DingTalk Stream Mode client. Register handlers, `start()`, and it keeps one (or `connections`) live WebSocket to the gateway, acks every message by the
+ * policy of its topic, dedups redeliveries and reconnects until `stop()`.
  *
  * @example
  * ```ts
@@ -200,10 +181,8 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
     settings.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
   /**
-   * Handles CALLBACK frames of `topic` (e.g. {@link TOPIC_ROBOT}). The handler's return
-   * value becomes the ack's `response`. Registering while running re-subscribes without a gap.
-   * For the known topics `msg.data` is typed ({@link TopicPayloads}); for others it is
-   * `unknown` unless you name its type.
+   * Handles CALLBACK frames of `topic` (e.g. {@link TOPIC_ROBOT}). The handler's return value becomes the ack's `response`. Registering while running
+   * re-subscribes without a gap. For the known topics `msg.data` is typed ({@link TopicPayloads}); for others it is `unknown` unless you name its type.
    *
    * @example
    * ```ts
@@ -218,8 +197,7 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
     return this.#register(topic, handler, options);
   }
   /**
-   * Handles every EVENT (the event kinds are chosen in the developer console). Return
-   * `'LATER'` or throw to have the gateway redeliver.
+   * Handles every EVENT (the event kinds are chosen in the developer console). Return `'LATER'` or throw to have the gateway redeliver.
    * @example `client.registerAllEventHandler(async (event) => { console.log(event.headers.eventType); return 'SUCCESS'; });`
    */
   registerAllEventHandler<T = unknown>(handler: EventHandler<T>, options?: HandlerOptions<StreamMessage<T>>): this {
@@ -234,12 +212,10 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
     return this;
   }
   /**
-   * The CALLBACKs of `topic` as an async iterator, for scripts: a handler registered (and
-   * subscribed) when the loop starts, removed (and unsubscribed) when it ends. Acks follow the
-   * topic's policy ({@link AckMode}): chatbot messages are acked on receipt, so messages still
-   * buffered when the loop ends are lost to it (each is logged as an error); other topics are
-   * acked when the loop asks for the next message, or after `timeoutMs`, and buffered ones are
-   * answered with code 500 so the gateway redelivers them. The loop ends when the client stops.
+   * The CALLBACKs of `topic` as an async iterator, for scripts: a handler registered (and subscribed) when the loop starts, removed (and unsubscribed) when it
+   * ends. Acks follow the topic's policy ({@link AckMode}): chatbot messages are acked on receipt, so messages still buffered when the loop ends are lost to it
+   * (each is logged as an error); other topics are acked when the loop asks for the next message, or after `timeoutMs`, and buffered ones are answered with
+   * code 500 so the gateway redelivers them. The loop ends when the client stops.
    * @example `for await (const msg of client.messages(TOPIC_ROBOT)) console.log(msg.data.text?.content);`
    */
   messages<K extends keyof TopicPayloads>(topic: K, options?: HandlerOptions<StreamMessage<TopicPayloads[K]>>): AsyncGenerator<StreamMessage<TopicPayloads[K]>, void, undefined>;
@@ -280,8 +256,8 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
     }
   }
   /**
-   * Connects, and resolves once the first connection is open. It keeps reconnecting until
-   * {@link stop}; it rejects if the credentials are refused or the client is stopped first.
+   * Connects, and resolves once the first connection is open. It keeps reconnecting until {@link stop}; it rejects if the credentials are refused or the client
+   * is stopped first.
    *
    * @example
    * ```ts
@@ -301,8 +277,8 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
     return opened.promise;
   }
   /**
-   * Like Python's `start_forever()`: starts and resolves only when the client is stopped
-   * (by `stop()` or the `signal`); rejects on an unrecoverable error such as bad credentials.
+   * Like Python's `start_forever()`: starts and resolves only when the client is stopped (by `stop()` or the `signal`); rejects on an unrecoverable error such
+   * as bad credentials.
    * @example `await client.startForever();`
    */
   async startForever(): Promise<void> {
@@ -310,8 +286,8 @@ export class DingTalkStreamClient extends (EventTarget as unknown as new () => C
     await (this.#ended ??= defer()).promise;
   }
   /**
-   * Stops for good: aborts every wait and running handler's `signal`, closes every socket,
-   * clears every timer. Resolves when all of that is done, so a Node process can then exit.
+   * Stops for good: aborts every wait and running handler's `signal`, closes every socket, clears every timer. Resolves when all of that is done, so a Node
+   * process can then exit.
    * @example `process.on('SIGINT', () => client.stop());`
    */
   async stop(): Promise<void> {

@@ -1,7 +1,6 @@
 /**
- * dingtalk-stream-universal: the DingTalk Stream Mode client on WHATWG `WebSocket` and
- * `fetch`. This entry uses the runtime's globals (Deno, Bun, workerd, Node 22+); on Node
- * the package's `node` export condition picks an adapter that falls back to `ws`.
+ * dingtalk-stream-universal: the DingTalk Stream Mode client on WHATWG `WebSocket` and `fetch`. This entry uses the runtime's globals (Deno, Bun, workerd, Node
+ * 22+); on Node the package's `node` export condition picks an adapter that falls back to `ws`.
  * @example `import { DingTalkStreamClient, TOPIC_ROBOT } from 'dingtalk-stream-universal';`
  * @module
  */

@@ -8,12 +8,9 @@ export interface Logger {
   warn(message: string, ...args: unknown[]): void;
   error(message: string, ...args: unknown[]): void;
 }
-
 /** Levels from the most to the least verbose; `'silent'` turns everything off. @example `const level: LogLevel = 'warn';` */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
-
 /** The secrets of one client (clientSecret, tickets, tokens), scrubbed from any text before a log line or an error: a second line of defence. */
 export class Redactor {
   // arrays of their exact length, copied on change: an empty Set costs ~150 bytes per client
@@ -31,7 +28,6 @@ export class Redactor {
     return out;
   }
 }
-
 /** A log argument as text (an error with its stack); never throws, whatever a handler threw. */
 const describe = (arg: unknown): string => {
   try {
@@ -40,14 +36,11 @@ const describe = (arg: unknown): string => {
     return `[unprintable ${typeof arg}]`;
   }
 };
-
 /** Every level that is off: one function for all loggers. */
 const noop = () => {};
-
 /**
- * Wraps a user logger: drops calls below `level` before any formatting, flattens arguments to
- * text (no object holding a secret slips through by reference), scrubs every secret the
- * {@link Redactor} knows, and never throws.
+ * Wraps a user logger: drops calls below `level` before any formatting, flattens arguments to text (no object holding a secret slips through by reference),
+ * scrubs every secret the {@link Redactor} knows, and never throws.
  */
 export function createLogger(target: Logger | undefined, level: LogLevel, redactor: Redactor): Logger {
   const min = rank[level];

@@ -2,23 +2,17 @@ import { ConfigError } from './errors.js';
 
 /** The longest delay a timer takes (2^31 − 1 ms, ~24.8 days); a longer one fires at once. */
 const MAX_DELAY = 2_147_483_647;
-
 /**
- * How a setting is checked: `ms` a duration (beyond the timer maximum, Infinity included, it is
- * the maximum: "no limit"), `off` a duration where 0 means off (beyond the maximum it is 0:
- * never), `count` a number ≥ 0, a `typeof` name, a list of the allowed strings, or `any`.
+ * How a setting is checked: `ms` a duration (beyond the timer maximum, Infinity included, it is the maximum: "no limit"), `off` a duration where 0 means off
+ * (beyond the maximum it is 0: never), `count` a number ≥ 0, a `typeof` name, a list of the allowed strings, or `any`.
  */
 type Kind = 'ms' | 'off' | 'count' | 'string' | 'function' | 'object' | 'boolean' | 'any' | readonly string[];
-
 /** One row of an options table: how the setting is checked and its default; `T` is its type. @example `const TABLE = { timeoutMs: ms(45_000), name: opt<string>('string') };` */
 export type Rule<T = unknown> = readonly [kind: Kind, fallback: T] & { readonly type?: T };
-
 /** The options a table accepts: each may be left out or `undefined`. Its rows' TSDoc is theirs. */
 export type OptionsOf<T> = { [K in keyof T]?: (T[K] extends Rule<infer V> ? V : never) | undefined };
-
 /** What {@link readOptions} gives: every setting, with its default where none was given. */
 export type ValuesOf<T> = { [K in keyof T]: T[K] extends Rule<infer V> ? V : never };
-
 const rule = <T>(kind: Kind, fallback?: T) => [kind, fallback] as unknown as Rule<T>;
 /** A duration in ms (see {@link Kind}). */
 export const ms = (fallback: number) => rule('ms', fallback);
@@ -30,9 +24,7 @@ export const count = (fallback: number) => rule('count', fallback);
 export const opt = <T>(kind: Kind) => rule<T | undefined>(kind);
 /** A setting with a default, checked by `typeof`. */
 export const val = <T>(kind: Kind, fallback: T) => rule<T>(kind, fallback);
-
 const an = (word: string) => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
-
 /** Edit distance: how far a mistyped option is from a real one (`clientID` → 1, `openApiHots` → 2). */
 function distance(a: string, b: string): number {
   let row = [...Array(b.length + 1).keys()];
@@ -43,11 +35,9 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
-
 /**
- * Checks `given` against `table`: an unknown key (with the nearest known one), a value of the
- * wrong kind or a negative number is a {@link ConfigError} naming `owner`; `undefined` takes
- * the default. The one place every options object a user passes is read.
+ * Checks `given` against `table`: an unknown key (with the nearest known one), a value of the wrong kind or a negative number is a {@link ConfigError} naming
+ * `owner`; `undefined` takes the default. The one place every options object a user passes is read.
  * @example `const { timeoutMs } = readOptions('registerGraphApiHandler', { timeoutMs: ms(45_000) }, options);`
  */
 export function readOptions<T extends Record<string, Rule<any>>>(owner: string, table: T, given: object | null | undefined): ValuesOf<T> {

@@ -1,6 +1,6 @@
 /**
- * The WebSocket the core needs: the WHATWG shape (the global one of Deno, Bun, workerd and
- * Node 22+, and `ws`). Every event a listener gets carries its `type`, as in WHATWG.
+ * The WebSocket the core needs: the WHATWG shape (the global one of Deno, Bun, workerd and Node 22+, and `ws`). Every event a listener gets carries its `type`,
+ * as in WHATWG.
  * @example `const socket: SocketLike = new WebSocket('wss://example.com');`
  */
 export interface SocketLike {
@@ -10,10 +10,9 @@ export interface SocketLike {
   addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: any) => void): void;
   removeEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: any) => void): void;
 }
-
 /**
- * Everything runtime-specific the core uses, handed in by an adapter: a runtime is swapped by
- * swapping it. @example `new DingTalkStreamClient({ clientId, clientSecret, platform: { WebSocket: WsClass, fetch } });`
+ * Everything runtime-specific the core uses, handed in by an adapter: a runtime is swapped by swapping it. @example `new DingTalkStreamClient({ clientId,
+ * clientSecret, platform: { WebSocket: WsClass, fetch } });`
  */
 export interface Platform {
   /** A WHATWG-compatible WebSocket constructor. */ WebSocket: new (url: string) => SocketLike;
@@ -22,10 +21,9 @@ export interface Platform {
   /** Pings an open `socket`, `onPong` (the same for every ping of a socket) when the pong comes; where sockets can (`ws`, Bun), else a silent socket is replaced. */
   ping?(socket: SocketLike, onPong: () => void): void;
 }
-
 /**
- * The platform built from the runtime's globals (Deno, Bun, workerd, browsers, Node 22+).
- * Read at client construction, so importing the package never touches a global.
+ * The platform built from the runtime's globals (Deno, Bun, workerd, browsers, Node 22+). Read at client construction, so importing the package never touches a
+ * global.
  * @example `const platform = globalPlatform('deno');`
  */
 export function globalPlatform(name = 'web'): Platform {

@@ -13,14 +13,12 @@ export function deadline(parent: AbortSignal, ms: number): { signal: AbortSignal
     },
   };
 }
-
 /** A promise with its settle functions; rejections are pre-observed so none goes unhandled. */
 export interface Deferred<T = void> {
   promise: Promise<T>;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
 }
-
 /** Creates a {@link Deferred}. Settling twice is harmless (the first outcome wins). */
 export function defer<T = void>(): Deferred<T> {
   const d = {} as Deferred<T>;

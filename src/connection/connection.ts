@@ -5,14 +5,12 @@ import { ackFrame } from '../protocol/acks.js';
 import { parseFrame, type ParseResult } from '../protocol/frames.js';
 
 /**
- * The life of one socket: `connecting` → `open` → (`draining`: a replacement is opening, this
- * one still acks) → `closed`. Every path out ends in {@link StreamConnection.close}.
+ * The life of one socket: `connecting` → `open` → (`draining`: a replacement is opening, this one still acks) → `closed`. Every path out ends in {@link
+ * StreamConnection.close}.
  */
 export type ConnectionState = 'connecting' | 'open' | 'draining' | 'closed';
-
 /** Why a connection is replaced while it still works (make-before-break). */
 export type RetireReason = 'disconnect' | 'idle' | 'pong-timeout' | 'ttl' | 'clock-jump' | 'resubscribe';
-
 /** What a connection needs from its supervisor, shared by all its connections (none holds options or callbacks of its own). */
 export interface ConnectionHost {
   readonly platform: Platform;
@@ -22,14 +20,12 @@ export interface ConnectionHost {
   /** Asks for `conn` to be replaced (make-before-break). */ retire(conn: StreamConnection, reason: RetireReason): void;
   /** `conn` is gone: its socket closed and every timer of it cleared. */ onClosed(conn: StreamConnection, code: number, reason: string): void;
 }
-
 const OPEN = 1;
 // How long a ping waits for its pong: 5 s, as in the Go and Java SDKs (less if idleTimeoutMs is)
 const PONG_WAIT_MS = 5_000;
-
 /**
- * One WebSocket to the gateway: the handshake, SYSTEM frames (ping, disconnect), the idle
- * watchdog, the time-to-live, draining and the one teardown. Reconnecting is the supervisor's.
+ * One WebSocket to the gateway: the handshake, SYSTEM frames (ping, disconnect), the idle watchdog, the time-to-live, draining and the one teardown.
+ * Reconnecting is the supervisor's.
  */
 export class StreamConnection {
   state: ConnectionState = 'connecting';
@@ -151,10 +147,9 @@ export class StreamConnection {
     this.#finish();
   }
   /**
-   * The idle watchdog: one timer, re-armed for the time left (no reset per frame). Each tick
-   * also compares the wall clock with the monotonic one: a jump (sleep/wake) retires the socket.
-   * Where the platform can ping, silence is no proof (the gateway answers pings when it has
-   * nothing to push, protocol.md §10.2): a quiet socket is pinged, and replaced only if nothing comes back.
+   * The idle watchdog: one timer, re-armed for the time left (no reset per frame). Each tick also compares the wall clock with the monotonic one: a jump
+   * (sleep/wake) retires the socket. Where the platform can ping, silence is no proof (the gateway answers pings when it has nothing to push, protocol.md
+   * §10.2): a quiet socket is pinged, and replaced only if nothing comes back.
    */
   #armWatchdog(ms: number): void {
     this.#watchdog = setTimeout(this.#onWatchdog, Math.max(10, Math.min(ms, this.#host.settings.clockJumpMs / 2)));

@@ -8,7 +8,6 @@ export interface Subscription {
   type: 'EVENT' | 'CALLBACK';
   topic: string;
 }
-
 /** What the open-connection call needs. */
 export interface OpenRequest {
   openApiHost: string;
@@ -17,26 +16,21 @@ export interface OpenRequest {
   subscriptions: Subscription[];
   ua: string;
 }
-
 /** The gateway's answer: where to connect, and a single-use ticket valid for about 90 s. */
 export interface Endpoint {
   endpoint: string;
   ticket: string;
 }
-
 const OPEN_PATH = '/v1.0/gateway/connections/open';
-
 /** What went wrong under a wrapper such as Node's `fetch failed`: the innermost `cause` (`getaddrinfo ENOTFOUND …`), or its `code`. */
 const rootCause = (err: unknown): string => {
   let e = err as { cause?: unknown; message?: string; code?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return e?.message || String(e?.code ?? e);
 };
-
 /**
- * `POST {openApiHost}/v1.0/gateway/connections/open`: the app credentials for an endpoint and a
- * fresh ticket. A 4xx that time does not fix is a {@link GatewayAuthError}; every other failure
- * a retryable {@link GatewayError}.
+ * `POST {openApiHost}/v1.0/gateway/connections/open`: the app credentials for an endpoint and a fresh ticket. A 4xx that time does not fix is a {@link
+ * GatewayAuthError}; every other failure a retryable {@link GatewayError}.
  */
 export async function openConnection(platform: Platform, req: OpenRequest, timeoutMs: number, signal: AbortSignal): Promise<Endpoint> {
   const { href: url, host } = assertSecureUrl(req.openApiHost.replace(/\/+$/, '') + OPEN_PATH);
@@ -91,7 +85,6 @@ export async function openConnection(platform: Platform, req: OpenRequest, timeo
     limit.done();
   }
 }
-
 /** The WebSocket URL for an endpoint and ticket: `endpoint?ticket=<encoded ticket>`. */
 export function socketUrl({ endpoint, ticket }: Endpoint): string {
   return `${endpoint}${endpoint.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(ticket)}`;

@@ -9,32 +9,26 @@ import { assertSecureUrl } from './transport.js';
 
 /** The supervisor's settings, from the client's. */
 export type SupervisorSettings = Record<'connections' | 'handshakeTimeoutMs' | 'idleTimeoutMs' | 'drainTimeoutMs' | 'clockJumpMs' | 'connectionTtlMs' | 'backoffBaseMs' | 'backoffCapMs' | 'stableAfterMs' | 'maxFrameSize', number>;
-
 /** What the supervisor asks of the client, and reports to it. */
 export interface SupervisorHooks {
   getEndpoint(signal: AbortSignal): Promise<Endpoint>;
   /** A step of a connection's life, with the slot and connection it concerns. */ onState(event: 'connecting' | 'open' | 'reconnecting' | 'close', detail: Record<string, unknown>): void;
   /** A connect failed: `error` is retried with backoff, `fatal` no retry fixes (the run is over). */ onState(event: 'error' | 'fatal', error: DingTalkStreamError): void;
 }
-
 /** Where frames go: the client's router. */
 export interface FrameHandler {
   handle(conn: StreamConnection, parsed: ParseResult, size: number): void;
 }
-
 /** One run, from `start()` to `stop()`: the connect loops running, what aborts their waits (none while no loop runs), and `stop()`'s resolve. */
 interface Run {
   loops: number;
   controller: AbortController | undefined;
   stopped: (() => void) | undefined;
 }
-
 /**
- * Decides which connections should exist. Each slot runs a connect loop (open call, handshake,
- * backoff) until a connection opens; when that connection is retired or dropped, the loop runs
- * again for its successor, so an open connection waits on nothing. Every await of a loop is
- * abortable, and a connection's end starts a loop only while its run is the current one: after
- * `stop()` no stale loop can open a socket (the generation guard). Replacements are
+ * Decides which connections should exist. Each slot runs a connect loop (open call, handshake, backoff) until a connection opens; when that connection is
+ * retired or dropped, the loop runs again for its successor, so an open connection waits on nothing. Every await of a loop is abortable, and a connection's end
+ * starts a loop only while its run is the current one: after `stop()` no stale loop can open a socket (the generation guard). Replacements are
  * make-before-break: a retired connection keeps acking while its successor opens.
  */
 export class Supervisor implements ConnectionHost {
@@ -113,10 +107,9 @@ export class Supervisor implements ConnectionHost {
     if (run.stopped && !run.loops && !this.#live.some((c) => c.run === run)) run.stopped();
   }
   /**
-   * The slot's connection was retired or dropped: the slot's loop runs again. After a planned
-   * rotation or a stable connection the successor opens at once, else it counts toward
-   * backoff; a connection retired soon after it opened counts from the second time on (a
-   * gateway that sends `disconnect` to every new socket must not get an open call per instant).
+   * The slot's connection was retired or dropped: the slot's loop runs again. After a planned rotation or a stable connection the successor opens at once, else
+   * it counts toward backoff; a connection retired soon after it opened counts from the second time on (a gateway that sends `disconnect` to every new socket
+   * must not get an open call per instant).
    */
   #ended(conn: StreamConnection): void {
     const { slot, retiredFor } = conn;

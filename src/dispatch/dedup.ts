@@ -3,9 +3,8 @@ import type { DedupEffect } from './policy.js';
 import type { Claim, DedupStore } from './store.js';
 
 /**
- * The dedup key of a payload with no business id (card callbacks, graph calls): topic, length
- * and a 53-bit hash of `data`. Nothing in a card callback differs from one press to the next,
- * so identical `data` counts as a redelivery (a lost ack is harmless, a double click answered once).
+ * The dedup key of a payload with no business id (card callbacks, graph calls): topic, length and a 53-bit hash of `data`. Nothing in a card callback differs
+ * from one press to the next, so identical `data` counts as a redelivery (a lost ack is harmless, a double click answered once).
  */
 export function payloadKey(topic: string, data: string): string {
   let a = 0x9e3779b9;
@@ -19,23 +18,18 @@ export function payloadKey(topic: string, data: string): string {
   b = Math.imul(b ^ (b >>> 16), 0x85ebca6b) ^ Math.imul(a ^ (a >>> 13), 0xc2b2ae35);
   return `raw:${topic} ${data.length} ${(2097151 & b) * 4294967296 + (a >>> 0)}`;
 }
-
 /** A key in flight: the duplicates waiting for its ack. */
 export interface InFlight {
   waiters: Array<(ack: Outcome | undefined) => void>;
 }
-
 /** An idle window's maps: one shared empty map, never written, until the first key. */
 const NONE = new Map<string, never>();
 const claimed: Claim = { state: 'claimed' };
-
 /**
- * Dedup of the gateway's redeliveries (at-least-once, each under a new messageId: protocol.md
- * §10.1), one key per delivery: this process's window, then the shared {@link DedupStore}.
- * While a key is remembered (at least `ttlMs`, unless `maxEntries` keys pass first) its handler
- * runs once; a duplicate in flight waits for its ack, one of a done key gets the stored ack.
- * Two generations of keys, dropped whole when the current one is `ttlMs` old or half full: O(1)
- * per message, no timestamp per key.
+ * Dedup of the gateway's redeliveries (at-least-once, each under a new messageId: protocol.md §10.1), one key per delivery: this process's window, then the
+ * shared {@link DedupStore}. While a key is remembered (at least `ttlMs`, unless `maxEntries` keys pass first) its handler runs once; a duplicate in flight
+ * waits for its ack, one of a done key gets the stored ack. Two generations of keys, dropped whole when the current one is `ttlMs` old or half full: O(1) per
+ * message, no timestamp per key.
  */
 export class Dedup {
   #current: Map<string, Outcome | InFlight> = NONE;
@@ -59,8 +53,8 @@ export class Dedup {
     return new Promise<Claim>((resolve) => resolve(this.store!.claim(key, leaseMs))).catch(() => claimed);
   }
   /**
-   * Applies a decision's effect to `key`: remember `ack`, or forget the key (here, and in the
-   * store when this process holds its claim: `own`). Waiting duplicates get `ack` either way.
+   * Applies a decision's effect to `key`: remember `ack`, or forget the key (here, and in the store when this process holds its claim: `own`). Waiting
+   * duplicates get `ack` either way.
    */
   settle(key: string, ack: Outcome | undefined, effect: DedupEffect, own: boolean): void {
     if (effect === 'keep') return;

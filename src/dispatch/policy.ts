@@ -4,27 +4,20 @@ import type { AckMode } from './message.js';
 import { payloadKey } from './dedup.js';
 
 /**
- * What happened to a delivery: admitted; its handler's end; refused (`busy`: its sequence is
- * full, `overflow`: no slot nor room, `stopped`); skipped (stale, a duplicate of a key done or
- * in flight here or in the shared store); not routable (`unknownTopic`, `poison`).
+ * What happened to a delivery: admitted; its handler's end; refused (`busy`: its sequence is full, `overflow`: no slot nor room, `stopped`); skipped (stale, a
+ * duplicate of a key done or in flight here or in the shared store); not routable (`unknownTopic`, `poison`).
  */
 export type Verdict =
   | 'received' | 'handled' | 'threw' | 'timedOut' | 'busy' | 'overflow' | 'stopped'
   | 'stale' | 'duplicate' | 'inFlight' | 'doneElsewhere' | 'pendingElsewhere' | 'unknownTopic' | 'poison';
-
 /** What dedup does with the key: `remember` the ack (ends delivery), `forget` it (a redelivery is handled afresh), or `keep` what it holds. */
 export type DedupEffect = 'remember' | 'forget' | 'keep';
-
 /**
- * The ack policy, the one place an outcome is chosen. One row per verdict, one cell per column:
- * CALLBACK acked after its handler, CALLBACK acked on receipt (chatbot messages), EVENT after,
- * EVENT on receipt, SYSTEM. A cell is the ack — `n` none, `o` OK (a callback's
- * `{"response":null}`, an event's SUCCESS), `l` LATER, `f` failed (500), `r` the handler's
- * result (a callback's answer, an event's status), `g` the outcome given (a stored one, a
- * ping's echo), `b` bad frame (400), `u` no handler (404) — and what dedup does: `+` remember,
- * `-` forget, `=` keep. The gateway redelivers what is not acked within ~2 s under a new
- * messageId (protocol.md §10.1), so an unacked refusal (`n-`) and LATER both mean "again
- * later", and only an ack that ends delivery is remembered.
+ * The ack policy, the one place an outcome is chosen. One row per verdict, one cell per column: CALLBACK acked after its handler, CALLBACK acked on receipt
+ * (chatbot messages), EVENT after, EVENT on receipt, SYSTEM. A cell is the ack — `n` none, `o` OK (a callback's `{"response":null}`, an event's SUCCESS), `l`
+ * LATER, `f` failed (500), `r` the handler's result (a callback's answer, an event's status), `g` the outcome given (a stored one, a ping's echo), `b` bad
+ * frame (400), `u` no handler (404) — and what dedup does: `+` remember, `-` forget, `=` keep. The gateway redelivers what is not acked within ~2 s under a new
+ * messageId (protocol.md §10.1), so an unacked refusal (`n-`) and LATER both mean "again later", and only an ack that ends delivery is remembered.
  */
 const TABLE: Record<Verdict, string> = {
   //                  C-after, C-receipt, E-after, E-receipt, SYSTEM
@@ -48,13 +41,11 @@ const OK_CALLBACK = callbackOutcome(null);
 const OK_EVENT = eventOutcome('SUCCESS');
 const LATER = eventOutcome('LATER');
 const FIXED: Record<string, Outcome> = { f: callbackOutcome(null, 500), b: outcome(400, 'bad frame', '{}'), u: outcome(404, 'no handler', '{}') };
-
 /** The ack to send now (`undefined`: none), what dedup does, and why the handler's answer could not be sent (then a failure). */
 export type Decision = { ack: Outcome | undefined; dedup: DedupEffect; invalid?: string };
-
 /**
- * The cell of (`type`, `mode`, `verdict`): `value` is the handler's result (`handled`) or the
- * outcome to send (`g`: a stored ack, a ping's data); an answer over `maxSize` is not sent. Pure.
+ * The cell of (`type`, `mode`, `verdict`): `value` is the handler's result (`handled`) or the outcome to send (`g`: a stored ack, a ping's data); an answer
+ * over `maxSize` is not sent. Pure.
  */
 export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?: unknown, maxSize = Infinity): Decision {
   const event = type === 'EVENT';
@@ -81,10 +72,9 @@ export function decide(type: FrameType, mode: AckMode, verdict: Verdict, value?:
   }
   return invalid ? { ...decide(type, mode, 'threw'), invalid } : { ack: answer, dedup };
 }
-
 /**
- * The dedup key: the business id a redelivery keeps (`msg:<msgId>`, `evt:<eventId>`), else for a
- * callback acked after its handler the payload (see `payloadKey`), else the messageId.
+ * The dedup key: the business id a redelivery keeps (`msg:<msgId>`, `evt:<eventId>`), else for a callback acked after its handler the payload (see
+ * `payloadKey`), else the messageId.
  */
 export function dedupKey(frame: Frame, chatbot: boolean, mode: AckMode): string {
   const { headers } = frame;
@@ -93,7 +83,6 @@ export function dedupKey(frame: Frame, chatbot: boolean, mode: AckMode): string 
   if (typeof msgId === 'string' && msgId) return `msg:${msgId}`;
   return chatbot || mode === 'immediate' ? headers.messageId! : payloadKey(headers.topic, frame.rawData);
 }
-
 /** A chatbot message older than `staleAfterMs` (a backlog after an outage; 0: off) is acked and skipped, as the channel SDK does. */
 export function isStale(frame: Frame, staleAfterMs: number): boolean {
   const createAt = (frame.data as { createAt?: unknown } | null)?.createAt;

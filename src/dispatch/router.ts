@@ -20,20 +20,16 @@ export interface ClientCounters {
   unknownTopic: number;
   /** Chatbot messages older than `staleAfterMs`: acked and skipped. */ stale: number;
 }
-
 /** The router's settings, from the client's. */
 export type RouterSettings = Limits & Record<'staleAfterMs' | 'maxFrameSize' | 'dedupTtlMs' | 'dedupMaxEntries', number>;
-
 /** The counter each verdict adds to (poison and unknown topics are counted before a delivery has a job). */
 const COUNTED: Partial<Record<Verdict, keyof ClientCounters>> = { duplicate: 'duplicates', inFlight: 'duplicates', doneElsewhere: 'duplicates', pendingElsewhere: 'duplicates', threw: 'handlerErrors', timedOut: 'handlerTimeouts', overflow: 'overflow', stale: 'stale' };
 /** An ack that carries the handler's answer should leave well before the gateway's ~2 s redelivery. */
 const SLOW_ACK_MS = 1_500;
-
 /**
- * The dispatch pipeline, for every door (a socket's frames today): route (type/topic) → key →
- * dedup (this process's window, then the shared store) → schedule (sequence, limit, deadline) →
- * handler; at each step the policy (policy.ts) chooses the ack and the dedup effect, and
- * {@link Router.apply} carries them out: the only place an ack is sent.
+ * The dispatch pipeline, for every door (a socket's frames today): route (type/topic) → key → dedup (this process's window, then the shared store) → schedule
+ * (sequence, limit, deadline) → handler; at each step the policy (policy.ts) chooses the ack and the dedup effect, and {@link Router.apply} carries them out:
+ * the only place an ack is sent.
  */
 export class Router {
   readonly counters: ClientCounters = { received: 0, acked: 0, duplicates: 0, malformed: 0, handlerErrors: 0, handlerTimeouts: 0, overflow: 0, unknownTopic: 0, stale: 0 };

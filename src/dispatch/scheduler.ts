@@ -5,12 +5,10 @@ import type { Verdict } from './policy.js';
 export interface AckTarget {
   send(text: string): boolean;
 }
-
 /**
- * One delivery on its way through the pipeline, with the bookkeeping kept off the handler's
- * message: `size` (the frame's length, against `maxQueueSize`), `own` (this process holds the
- * key's claim in the shared store), `order` (its sequence key while it holds or waits for its
- * place there), `deadline` (when an awaited handler's time is up; 0: not awaited).
+ * One delivery on its way through the pipeline, with the bookkeeping kept off the handler's message: `size` (the frame's length, against `maxQueueSize`), `own`
+ * (this process holds the key's claim in the shared store), `order` (its sequence key while it holds or waits for its place there), `deadline` (when an awaited
+ * handler's time is up; 0: not awaited).
  */
 export interface Job {
   readonly target: AckTarget;
@@ -22,15 +20,12 @@ export interface Job {
   order: string | undefined;
   deadline: number;
 }
-
 /** Bounds of {@link Scheduler}. */
 export type Limits = Record<'maxConcurrency' | 'maxQueue' | 'maxQueueSize', number>;
-
 /**
- * Runs handlers: one at a time per sequence key (a conversation's messages in order; waiting
- * there holds no slot), at most `maxConcurrency` at once, at most `maxQueue` frames (and
- * `maxQueueSize` characters) waiting for a slot, each awaited until its deadline. Every job
- * ends exactly once in `finish`, and its slot is given back in a `finally`, whatever `finish` does.
+ * Runs handlers: one at a time per sequence key (a conversation's messages in order; waiting there holds no slot), at most `maxConcurrency` at once, at most
+ * `maxQueue` frames (and `maxQueueSize` characters) waiting for a slot, each awaited until its deadline. Every job ends exactly once in `finish`, and its slot
+ * is given back in a `finally`, whatever `finish` does.
  */
 export class Scheduler {
   /** Handlers running now. */ active = 0;

@@ -1,6 +1,5 @@
 /** The three frame types the gateway pushes. */
 export type FrameType = 'SYSTEM' | 'EVENT' | 'CALLBACK';
-
 /** One frame from the gateway, both JSON layers parsed and checked. */
 export interface Frame {
   type: FrameType;
@@ -8,13 +7,10 @@ export interface Frame {
   /** The `data` string exactly as received (echoed verbatim in ping acks). */ rawData: string;
   /** `data` parsed as JSON. */ data: unknown;
 }
-
 /**
- * A valid frame, or why not (with the `messageId` when one could be read, so that a poison
- * message can still be acked and not redelivered forever).
+ * A valid frame, or why not (with the `messageId` when one could be read, so that a poison message can still be acked and not redelivered forever).
  */
 export type ParseResult = { ok: true; frame: Frame } | { ok: false; reason: string; messageId?: string; type?: string };
-
 /** Why `json` is not an envelope (`{type, headers, data}`, header values strings, `data` a JSON string), or `''`. */
 function envelopeError(json: unknown): string {
   const e = json as { type?: unknown; headers?: Record<string, unknown>; data?: unknown } | null;
@@ -26,7 +22,6 @@ function envelopeError(json: unknown): string {
   if (!e.headers.topic) return 'headers.topic is missing';
   return e.type !== 'SYSTEM' && !e.headers.messageId ? `${e.type} frame without headers.messageId` : '';
 }
-
 /** Parses a downstream frame: its size (over `maxSize`: refused unparsed), JSON, the envelope, `data`'s JSON. Never throws. */
 export function parseFrame(text: unknown, maxSize = Infinity): ParseResult {
   if (typeof text !== 'string') return { ok: false, reason: 'frame is not text' };

@@ -4,8 +4,7 @@ import type { TOPIC_CARD, TOPIC_GRAPH_API, TOPIC_ROBOT, TOPIC_ROBOT_DELEGATE } f
 // the JSON (nothing here is guaranteed present); the chatbot layer validates these payloads.
 
 /**
- * The `data` of a chatbot message (`TOPIC_ROBOT`, `TOPIC_ROBOT_DELEGATE`) as DingTalk sends
- * it. `registerChatbotHandler` validates it into a `ChatbotMessage`.
+ * The `data` of a chatbot message (`TOPIC_ROBOT`, `TOPIC_ROBOT_DELEGATE`) as DingTalk sends it. `registerChatbotHandler` validates it into a `ChatbotMessage`.
  * @example `client.registerCallbackHandler(TOPIC_ROBOT, (msg) => console.log(msg.data.senderNick, msg.data.text?.content));`
  */
 export interface RobotMessagePayload {
@@ -23,10 +22,8 @@ export interface RobotMessagePayload {
   /** Delegate mode only. */ hostingContext?: { userId?: string; nick?: string };
   [key: string]: unknown;
 }
-
 /**
- * The `data` of a card callback (`TOPIC_CARD`): `content` and `extension` are JSON strings
- * (`parseCardCallback` parses them, and finds the button's params).
+ * The `data` of a card callback (`TOPIC_CARD`): `content` and `extension` are JSON strings (`parseCardCallback` parses them, and finds the button's params).
  * @example `client.registerCallbackHandler(TOPIC_CARD, (msg) => console.log(msg.data.outTrackId, msg.data.userId));`
  */
 export interface CardCallbackPayload {
@@ -36,10 +33,8 @@ export interface CardCallbackPayload {
   extension?: string;
   [key: string]: unknown;
 }
-
 /**
- * The `data` of a Graph API / AI plugin call (`TOPIC_GRAPH_API`): an HTTP request carried
- * over the stream (`parseGraphRequest` reads it).
+ * The `data` of a Graph API / AI plugin call (`TOPIC_GRAPH_API`): an HTTP request carried over the stream (`parseGraphRequest` reads it).
  * @example `client.registerCallbackHandler(TOPIC_GRAPH_API, (msg) => console.log(msg.data.requestLine?.uri));`
  */
 export interface GraphApiPayload {
@@ -48,11 +43,9 @@ export interface GraphApiPayload {
   body?: unknown;
   [key: string]: unknown;
 }
-
 /**
- * The payload type of each known CALLBACK topic; a handler registered for one of them gets
- * its `data` typed. Any other topic's data is `unknown` (give its type as
- * `registerCallbackHandler<MyData>(topic, …)`).
+ * The payload type of each known CALLBACK topic; a handler registered for one of them gets its `data` typed. Any other topic's data is `unknown` (give its type
+ * as `registerCallbackHandler<MyData>(topic, …)`).
  * @example `type Robot = TopicPayloads[typeof TOPIC_ROBOT]; // RobotMessagePayload`
  */
 export interface TopicPayloads {
